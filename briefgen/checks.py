@@ -1,0 +1,101 @@
+"""The rules a sound fact base keeps, beyond its schema: ids, topics, numbers, sentences, supersession."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from briefgen.anchoring import normalise
+from briefgen.errors import Problem
+from briefgen.factbase import FactBase, load_fact_base
+from briefgen.facts import Fact
+from briefgen.sentences import split_sentences
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+
+
+def numbers_in(text: str) -> list[str]:
+    """Every number written in digits, thousands separators removed: '3,320 projects' -> ['3320']."""
+    return _NUMBER.findall(_THOUSANDS.sub("", text))
+
+
+def contains_number(text: str, number: str) -> bool:
+    """Whether text states the number itself, not merely digits of a longer number."""
+    plain = _THOUSANDS.sub("", text)
+    return re.search(rf"(?<![\d.,]){re.escape(number)}(?![\d]|[.,]\d)", plain) is not None
+
+
+def _format_value(value: float) -> str:
+    return str(int(value)) if value == int(value) else repr(value)
+
+
+def check_numbers(fact: Fact) -> list[str]:
+    quotes = " ".join(normalise(ev.quote) for ev in fact.evidence)
+    allowed = {_format_value(fact.quantity.value)} if fact.quantity else set()
+    missing = [n for n in numbers_in(fact.statement) if n not in allowed and not contains_number(quotes, n)]
+    return [f"statement has '{n}', which its quote does not contain" for n in dict.fromkeys(missing)]
+
+
+def check_sentence(fact: Fact) -> list[str]:
+    sentences = split_sentences(fact.statement)
+    problems = []
+    if len(sentences) != 1:
+        problems.append(f"statement must be exactly one sentence, found {len(sentences)}")
+    if not fact.statement.rstrip("\"'”’)").endswith((".", "?", "!")):
+        problems.append("statement must end with a full stop")
+    return problems
+
+
+def check_kind(fact: Fact) -> list[str]:
+    problems = []
+    if fact.kind == "event" and fact.date is None:
+        problems.append("an event needs a 'date'")
+    if fact.kind == "figure" and fact.quantity is None:
+        problems.append("a figure needs a 'quantity' {value, unit, metric}")
+    if fact.kind == "figure" and fact.as_of is None:
+        problems.append("a figure needs an 'as_of' date")
+    if fact.confidence and fact.kind != "assessment":
+        problems.append("only an assessment carries a confidence")
+    return problems
+
+
+def check_fact(fact: Fact, base: FactBase) -> list[str]:
+    unknown = [t for t in fact.topics if t not in base.topics]
+    problems = [f"unknown topic '{t}' (see topics.yaml)" for t in unknown]
+    return problems + check_kind(fact) + check_sentence(fact) + check_numbers(fact)
+
+
+def check_links(base: FactBase) -> list[Problem]:
+    """Duplicate ids and supersession links."""
+    problems, seen = [], {}
+    for fact in base.facts:
+        if fact.id in seen:
+            first = seen[fact.id]
+            problems.append(Problem(fact.file, fact.line, fact.id, f"duplicate id (first at {first.file}:{first.line})"))
+        else:
+            seen[fact.id] = fact
+    for fact in base.facts:
+        target = fact.superseded_by
+        if fact.status == "superseded" and not target:
+            problems.append(Problem(fact.file, fact.line, fact.id, "superseded, but 'superseded_by' names no fact"))
+        elif target and target not in seen:
+            problems.append(Problem(fact.file, fact.line, fact.id, f"superseded_by '{target}' is not a fact id"))
+        elif target and fact.status != "superseded":
+            problems.append(Problem(fact.file, fact.line, fact.id, "has 'superseded_by' but status is not 'superseded'"))
+    return problems
+
+
+def check_base(base: FactBase) -> list[Problem]:
+    problems = check_links(base)
+    for fact in base.facts:
+        problems += [Problem(fact.file, fact.line, fact.id, msg) for msg in check_fact(fact, base)]
+    return problems
+
+
+def run_check(root: Path) -> tuple[FactBase, list[Problem]]:
+    """Load the fact base at root and apply every rule; return it with all problems, sorted."""
+    base, problems = load_fact_base(root)
+    problems += check_base(base)
+    problems.sort(key=lambda p: (p.file, p.line or 0, p.severity != "error"))
+    return base, problems

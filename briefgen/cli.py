@@ -1,0 +1,127 @@
+"""The command line: turn options into one library call, and known errors into a message and exit code."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from typer.core import TyperGroup
+
+from briefgen import __version__
+from briefgen.config import Settings, load_settings
+from briefgen.errors import EXIT_CONTENT, EXIT_OK, BriefgenError, FactBaseError
+
+class _Group(TyperGroup):
+    """Turn known errors into one message and an exit code; bugs keep their traceback."""
+
+    def invoke(self, ctx: typer.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except FactBaseError as exc:
+            for problem in exc.problems:
+                typer.echo(str(problem), err=True)
+            _fail(str(exc), exc.exit_code)
+        except BriefgenError as exc:
+            _fail(str(exc), exc.exit_code)
+        return None
+
+
+app = typer.Typer(
+    cls=_Group,
+    help="Build audience briefs from a fact base; every sentence is footnoted to its source.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"briefgen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    facts: Annotated[Optional[Path], typer.Option("--facts", help="Fact base directory [default: ./facts].")] = None,
+    templates: Annotated[
+        Optional[Path], typer.Option("--templates", help="Templates directory; shipped templates fill gaps [default: ./templates].")
+    ] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", help="Config file [default: ./briefgen.toml if present].")] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+) -> None:
+    """Build audience briefs from a fact base; every sentence is footnoted to its source.
+
+    Exit codes: 0 success, 1 content or check failure, 2 usage error.
+    """
+    settings = load_settings(config)
+    if facts is not None:
+        settings = replace(settings, facts=facts)
+    if templates is not None:
+        settings = replace(settings, templates=templates)
+    ctx.obj = settings
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    return ctx.find_root().obj
+
+
+def _fail(message: str, code: int = EXIT_CONTENT) -> None:
+    typer.echo(f"briefgen: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Check the fact base: schema, quotes anchored, numbers supported; every problem, one line each."""
+    from briefgen.checks import run_check
+
+    base, problems = run_check(_settings(ctx).facts)
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = len(problems) - len(errors)
+    if as_json:
+        report = {"ok": not errors, "facts": len(base.facts), "sources": len(base.sources),
+                  "errors": len(errors), "warnings": warnings, "problems": [p.as_dict() for p in problems]}
+        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        for problem in problems:
+            typer.echo(str(problem))
+        typer.echo(f"{len(base.facts)} facts from {len(base.sources)} sources: {len(errors)} error(s), {warnings} warning(s)")
+    raise typer.Exit(EXIT_CONTENT if errors else EXIT_OK)
+
+
+@app.command()
+def sources(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the registry as JSON.")] = False,
+) -> None:
+    """List the registered sources with what is known of each."""
+    from briefgen.sources import load_sources
+
+    found, problems = load_sources(_settings(ctx).facts)
+    if problems:
+        raise FactBaseError(problems)
+    rows = [
+        {"id": s.id, "type": s.type, "author": s.author, "publisher": s.publisher, "title": s.title or s.series,
+         "published": s.published.raw if s.published else None, "path": str(s.path)}
+        for s in found.values()
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        who = row["author"] or row["publisher"] or "—"
+        typer.echo(f"{row['id']:<20} {row['published'] or '—':<11} {row['type']:<22} {who}: {row['title'] or '—'}")
+
+
+def main() -> None:
+    """Run the command line."""
+    app()

@@ -1,0 +1,70 @@
+"""Settings: defaults, overridden by briefgen.toml, overridden by command-line options."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from briefgen.errors import UsageError
+
+CONFIG_NAME = "briefgen.toml"
+FORMATS = ("md", "pdf")
+PAPERS = ("A4", "Letter")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the fact base and templates are, and how briefs are built."""
+
+    facts: Path = Path("facts")
+    templates: Path = Path("templates")  # user templates; shipped ones serve where a name is missing
+    output: Path = Path("build")
+    formats: tuple[str, ...] = ("md",)
+    marking: str | None = None  # handling marking printed in the PDF header, e.g. UNCLASSIFIED
+    paper: str = "A4"
+
+
+def _path(value: Any, key: str, base: Path) -> Path:
+    if not isinstance(value, str) or not value:
+        raise UsageError(f"{CONFIG_NAME}: '{key}' must be a path")
+    return base / value
+
+
+def _apply(settings: Settings, table: dict[str, Any], base: Path, where: str) -> Settings:
+    known = {"facts", "templates", "output", "formats", "marking", "paper"}
+    unknown = sorted(table.keys() - known)
+    if unknown:
+        raise UsageError(f"{where}: unknown setting(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    changes: dict[str, Any] = {}
+    for key in ("facts", "templates", "output"):
+        if key in table:
+            changes[key] = _path(table[key], key, base)
+    if "formats" in table:
+        formats = table["formats"]
+        if not isinstance(formats, list) or not formats or any(f not in FORMATS for f in formats):
+            raise UsageError(f"{where}: 'formats' must be a list drawn from {', '.join(FORMATS)}")
+        changes["formats"] = tuple(formats)
+    if "marking" in table:
+        changes["marking"] = str(table["marking"]) or None
+    if "paper" in table:
+        if table["paper"] not in PAPERS:
+            raise UsageError(f"{where}: 'paper' must be one of {', '.join(PAPERS)}")
+        changes["paper"] = table["paper"]
+    return replace(settings, **changes)
+
+
+def load_settings(config: Path | None = None) -> Settings:
+    """Read briefgen.toml (the given file, or one in the current directory if present)."""
+    path = config or Path(CONFIG_NAME)
+    if not path.is_file():
+        if config is not None:
+            raise UsageError(f"{config}: config file not found")
+        return Settings()
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: not valid TOML: {exc}") from None
+    section = table.get("briefgen", table)
+    return _apply(Settings(), section, path.parent, str(path))
