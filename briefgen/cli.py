@@ -12,7 +12,7 @@ from typer.core import TyperGroup
 
 from briefgen import __version__
 from briefgen.config import Settings, load_settings
-from briefgen.errors import EXIT_CONTENT, EXIT_OK, BriefgenError, FactBaseError
+from briefgen.errors import EXIT_CONTENT, EXIT_OK, BriefgenError, FactBaseError, UsageError
 
 class _Group(TyperGroup):
     """Turn known errors into one message and an exit code; bugs keep their traceback."""
@@ -120,6 +120,47 @@ def sources(
     for row in rows:
         who = row["author"] or row["publisher"] or "—"
         typer.echo(f"{row['id']:<20} {row['published'] or '—':<11} {row['type']:<22} {who}: {row['title'] or '—'}")
+
+
+@app.command()
+def build(
+    ctx: typer.Context,
+    audience: Annotated[Optional[list[str]], typer.Option("--audience", "-a", help="Audience to build; repeat for several.")] = None,
+    all_audiences: Annotated[bool, typer.Option("--all", help="Build every known audience.")] = False,
+    fmt: Annotated[Optional[list[str]], typer.Option("--format", "-f", help="md or pdf; repeat for both [default: from briefgen.toml, else md].")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Output directory [default: build].")] = None,
+    date: Annotated[Optional[str], typer.Option("--date", help="Date the brief carries, YYYY-MM-DD [default: $SOURCE_DATE_EPOCH, else today].")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
+) -> None:
+    """Build audience briefs; nothing is written unless every brief passes its checks."""
+    from briefgen.audiences import available_audiences
+    from briefgen.build import BuildRequest
+    from briefgen.build import build as run_build
+
+    settings = _settings(ctx)
+    names = tuple(available_audiences(settings.templates)) if all_audiences else tuple(dict.fromkeys(audience or ()))
+    request = BuildRequest(
+        facts=settings.facts, templates=settings.templates, output=output or settings.output,
+        audiences=names, formats=tuple(dict.fromkeys(fmt or settings.formats)), prepared=_parse_day(date),
+        marking=settings.marking, paper=settings.paper,
+    )
+    result = run_build(request)
+    if not quiet:
+        for warning in result.warnings:
+            typer.echo(str(warning), err=True)
+        for out in result.outputs:
+            typer.echo(f"{out.status}: {out.path}")
+
+
+def _parse_day(text: str | None):
+    import datetime
+
+    if text is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--date must be YYYY-MM-DD, not '{text}'") from None
 
 
 def main() -> None:

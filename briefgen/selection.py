@@ -1,0 +1,243 @@
+"""Selection: choose and order the facts of one audience's brief, and number its notes."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from briefgen.audiences import Audience, SectionSpec
+from briefgen.dates import DateSpec
+from briefgen.factbase import FactBase
+from briefgen.facts import Fact, Quantity
+from briefgen.sources import Source
+
+PARAGRAPH_MAX = 5  # sentences; a new paragraph also starts when the year changes after three
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One source passage behind a note: full reference the first time a source is cited."""
+
+    source: Source
+    locator: str
+    quote: str
+    first: bool
+
+
+@dataclass(frozen=True)
+class Note:
+    number: int
+    fact: Fact
+    citations: tuple[Citation, ...]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A fact's statement as it stands in the brief, with its note."""
+
+    fact: Fact
+    note: Note
+
+    @property
+    def text(self) -> str:
+        return self.fact.statement
+
+
+@dataclass(frozen=True)
+class SeriesRow:
+    when: str
+    figure: str
+    sentence: Sentence
+
+
+@dataclass(frozen=True)
+class Series:
+    """Values of one metric at several dates (or from several sources), one cited row each."""
+
+    metric: str
+    label: str
+    rows: tuple[SeriesRow, ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    paragraphs: tuple[tuple[Sentence, ...], ...]
+    series: tuple[Series, ...]
+    judgements: tuple[Sentence, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.paragraphs or self.series or self.judgements)
+
+
+@dataclass(frozen=True)
+class Brief:
+    """Everything one brief says, in reading order, ready for a template."""
+
+    audience: Audience
+    prepared: datetime.date
+    information_as_of: DateSpec | None
+    key_points: tuple[Sentence, ...]
+    sections: tuple[Section, ...]
+    sources: tuple[Source, ...]
+    notes: tuple[Note, ...]
+    facts: tuple[Fact, ...]
+
+    @property
+    def sentences(self) -> list[Sentence]:
+        found = list(self.key_points)
+        for section in self.sections:
+            found += [s for p in section.paragraphs for s in p]
+            found += [row.sentence for series in section.series for row in series.rows]
+            found += section.judgements
+        return found
+
+
+def matches(spec: SectionSpec, fact: Fact) -> bool:
+    topics = set(fact.topics)
+    if fact.kind not in spec.kinds or not topics & spec.topics:
+        return False
+    if spec.require_any and not topics & spec.require_any:
+        return False
+    if spec.year_from is None and spec.year_until is None:
+        return True
+    when = fact.when
+    if when is None:
+        return False
+    year = when.start.year
+    return (spec.year_from is None or year >= spec.year_from) and (spec.year_until is None or year <= spec.year_until)
+
+
+def chronological(fact: Fact) -> tuple:
+    when = fact.when
+    return (when is None, when.sort_key if when else (0, 0, 0), -fact.salience, fact.id)
+
+
+def key_point_score(fact: Fact, audience: Audience) -> int:
+    """Salience plus the weight this audience gives the fact's best topic."""
+    return fact.salience + max((audience.topic_weights.get(t, 0) for t in fact.topics), default=0)
+
+
+def choose_key_points(facts: list[Fact], audience: Audience) -> list[Fact]:
+    def rank(fact: Fact) -> tuple:
+        when = fact.when
+        return (-key_point_score(fact, audience), -(when.sort_key[0] if when else 0), fact.id)
+
+    return sorted(facts, key=rank)[: audience.key_point_count]
+
+
+def assign_sections(facts: list[Fact], audience: Audience) -> dict[int, list[Fact]]:
+    """Give each fact to the first section that takes it."""
+    placed: dict[int, list[Fact]] = defaultdict(list)
+    for fact in facts:
+        for i, spec in enumerate(audience.sections):
+            if matches(spec, fact):
+                placed[i].append(fact)
+                break
+    return placed
+
+
+def series_metrics(facts: list[Fact]) -> dict[str, list[Fact]]:
+    """Metrics with at least two values among the facts: a series or a disagreement."""
+    by_metric: dict[str, list[Fact]] = defaultdict(list)
+    for fact in facts:
+        if fact.quantity is not None and fact.kind == "figure":
+            by_metric[fact.quantity.metric].append(fact)
+    return {m: sorted(fs, key=chronological) for m, fs in by_metric.items() if len(fs) >= 2}
+
+
+def paragraphs_of(facts: list[Fact]) -> list[list[Fact]]:
+    paragraphs: list[list[Fact]] = []
+    for fact in sorted(facts, key=chronological):
+        current = paragraphs[-1] if paragraphs else None
+        year = fact.when.start.year if fact.when else None
+        last = current[-1].when.start.year if current and current[-1].when else None
+        if current is None or len(current) >= PARAGRAPH_MAX or (len(current) >= 3 and year != last):
+            paragraphs.append([fact])
+        else:
+            current.append(fact)
+    return paragraphs
+
+
+_CURRENCY = {"USD": "US$", "JPY": "¥", "EUR": "€"}
+
+
+def format_number(value: float) -> str:
+    if value == int(value):
+        return f"{int(value):,}"
+    return f"{value:,.10g}" if abs(value) >= 1000 else repr(value)
+
+
+def format_quantity(q: Quantity) -> str:
+    """'US$42.5 billion', '¥2.8 trillion', '14.6%', '3,320 projects'; 'approx.' where hedged."""
+    number = format_number(q.value)
+    words = q.unit.split()
+    if words and words[0] in _CURRENCY:
+        text = f"{_CURRENCY[words[0]]}{number}" + "".join(f" {w}" for w in words[1:])
+    elif q.unit in ("percent", "%"):
+        text = f"{number}%"
+    else:
+        text = f"{number} {q.unit}"
+    return f"approx. {text}" if q.approximate else text
+
+
+class _Numbering:
+    """Hands out note numbers in reading order and knows which sources were cited before."""
+
+    def __init__(self, base: FactBase):
+        self.base = base
+        self.notes: list[Note] = []
+        self.cited: list[str] = []
+
+    def sentence(self, fact: Fact) -> Sentence:
+        citations = []
+        for ev, anchor in zip(fact.evidence, self.base.anchors_of(fact), strict=False):
+            first = anchor.source not in self.cited
+            if first:
+                self.cited.append(anchor.source)
+            citations.append(Citation(self.base.sources[anchor.source], anchor.locator, ev.quote, first))
+        note = Note(len(self.notes) + 1, fact, tuple(citations))
+        self.notes.append(note)
+        return Sentence(fact, note)
+
+
+def metric_label(metric: str, labels: dict[str, str]) -> str:
+    return labels.get(metric) or metric.replace("-", " ").capitalize()
+
+
+def select(base: FactBase, audience: Audience, prepared: datetime.date, metric_labels: dict[str, str]) -> Brief:
+    """Choose, order and number everything the audience's brief will say."""
+    eligible = [f for f in base.facts if f.active and any(matches(s, f) for s in audience.sections)]
+    key_facts = choose_key_points(eligible, audience)
+    rest = eligible if audience.key_points_repeat else [f for f in eligible if f not in key_facts]
+    placed = assign_sections(rest, audience)
+    in_series = series_metrics([f for fs in placed.values() for f in fs])
+    series_home = {m: min(i for i, fs in placed.items() if set(fs) & set(members)) for m, members in in_series.items()}
+    series_ids = {f.id for fs in in_series.values() for f in fs}
+
+    numbering = _Numbering(base)
+    key_points = tuple(numbering.sentence(f) for f in key_facts)
+    sections = []
+    for i, spec in enumerate(audience.sections):
+        facts = [f for f in placed.get(i, []) if f.id not in series_ids]
+        prose = [f for f in facts if f.kind != "assessment"]
+        judged = sorted((f for f in facts if f.kind == "assessment"), key=lambda f: (-f.salience, f.file, f.line))
+        paragraphs = tuple(tuple(numbering.sentence(f) for f in p) for p in paragraphs_of(prose))
+        series = tuple(
+            Series(m, metric_label(m, metric_labels), tuple(
+                SeriesRow(f.as_of.text() if f.as_of else "—", format_quantity(f.quantity), numbering.sentence(f))
+                for f in in_series[m] if f.quantity is not None
+            ))
+            for m in sorted(in_series) if series_home[m] == i
+        )
+        judgements = tuple(numbering.sentence(f) for f in judged)
+        section = Section(spec.title, paragraphs, series, judgements)
+        if not section.empty:
+            sections.append(section)
+    cited = [base.sources[s] for s in numbering.cited]
+    dates = [s.published for s in cited if s.published is not None]
+    as_of = max(dates, key=lambda d: d.sort_key) if dates else None
+    chosen = tuple(dict.fromkeys([*key_facts, *rest]))
+    return Brief(audience, prepared, as_of, key_points, tuple(sections), tuple(cited), tuple(numbering.notes), chosen)

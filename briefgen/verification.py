@@ -1,0 +1,81 @@
+"""Check a rendered brief before it is written: every sentence cited, every note resolved, no fact dropped."""
+
+from __future__ import annotations
+
+import re
+
+from briefgen.errors import BuildError
+from briefgen.render import md_escape
+from briefgen.selection import Brief
+from briefgen.sentences import split_sentences
+
+_UNCITED = re.compile(r"<!-- uncited -->.*?<!-- /uncited -->", re.S)
+_FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
+_NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:", re.M)
+_NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+_ENDS_CITED = re.compile(r"(\[\^[^\]\s]+\])+$")
+_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}")
+
+
+def _body_blocks(markdown: str) -> list[str]:
+    """The paragraphs, list items and table rows that must carry citations."""
+    body = _UNCITED.sub("", _FRONT_MATTER.sub("", markdown))
+    body = re.sub(r"<!--.*?-->", "", body, flags=re.S)
+    lines = [ln for ln in body.split("\n") if not _NOTE_DEF.match(ln)]
+    blocks, current = [], []
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+        if not stripped or stripped.startswith("#") or stripped.startswith(("- ", "* ", "|")):
+            if current:
+                blocks.append(" ".join(current))
+                current = []
+            if stripped.startswith(("- ", "* ")):
+                blocks.append(stripped[2:])
+            elif stripped.startswith("|") and not _TABLE_RULE.match(stripped) and not _TABLE_RULE.match(nxt):
+                blocks.append(stripped)
+            continue
+        current.append(stripped)
+    if current:
+        blocks.append(" ".join(current))
+    return blocks
+
+
+def verify_markdown(markdown: str, brief: Brief) -> list[str]:
+    """Every problem with a rendered Markdown brief, each naming the offending text."""
+    problems = []
+    defs = _NOTE_DEF.findall(markdown)
+    for label in sorted({d for d in defs if defs.count(d) > 1}):
+        problems.append(f"note [^{label}] is defined more than once")
+    body = _NOTE_DEF.sub("", markdown)
+    calls = set(_NOTE_CALL.findall(_FRONT_MATTER.sub("", body)))
+    problems += [f"footnote [^{c}] is called but has no note" for c in sorted(calls - set(defs))]
+    problems += [f"note [^{d}] is never called" for d in sorted(set(defs) - calls)]
+    for block in _body_blocks(markdown):
+        if block.startswith("|"):
+            if not _NOTE_CALL.search(block):
+                problems.append(f"table row without a footnote: {block[:120]}")
+            continue
+        for sentence in split_sentences(block):
+            if not _ENDS_CITED.search(sentence.rstrip()):
+                problems.append(f"sentence without a footnote: \"{sentence[:160]}\"")
+    present = md_text(markdown)
+    for fact in brief.facts:
+        if fact.kind == "figure" and fact.quantity and any(
+            row.sentence.fact.id == fact.id for s in brief.sections for series in s.series for row in series.rows
+        ):
+            continue
+        if md_escape(fact.statement) not in present:
+            problems.append(f"fact {fact.id} was selected but does not appear in the brief")
+    return problems
+
+
+def md_text(markdown: str) -> str:
+    return " ".join(markdown.split())
+
+
+def ensure_verified(problems: list[str], name: str) -> None:
+    if problems:
+        listing = "\n".join(f"  {p}" for p in problems[:20])
+        more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise BuildError(f"{name} fails its own checks; nothing written:\n{listing}{more}")
