@@ -47,23 +47,10 @@ def check_sentence(fact: Fact) -> list[str]:
     return problems
 
 
-def check_kind(fact: Fact) -> list[str]:
-    problems = []
-    if fact.kind == "event" and fact.date is None:
-        problems.append("an event needs a 'date'")
-    if fact.kind == "figure" and fact.quantity is None:
-        problems.append("a figure needs a 'quantity' {value, unit, metric}")
-    if fact.kind == "figure" and fact.as_of is None:
-        problems.append("a figure needs an 'as_of' date")
-    if fact.confidence and fact.kind != "assessment":
-        problems.append("only an assessment carries a confidence")
-    return problems
-
-
 def check_fact(fact: Fact, base: FactBase) -> list[str]:
     unknown = [t for t in fact.topics if t not in base.topics]
     problems = [f"unknown topic '{t}' (see topics.yaml)" for t in unknown]
-    return problems + check_kind(fact) + check_sentence(fact) + check_numbers(fact)
+    return problems + check_sentence(fact) + check_numbers(fact)
 
 
 def check_links(base: FactBase) -> list[Problem]:

@@ -13,7 +13,7 @@ MONTHS = (
 _QUALIFIER = re.compile(r"^(early|mid|late)\s+(.+)$")
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_YEAR = re.compile(r"^(\d{4})$")
+_YEAR = re.compile(r"^(\d{3,4})$")
 _DECADE = re.compile(r"^(\d{3}0)s$")
 _CENTURY = re.compile(r"^(\d{1,2})(st|nd|rd|th) century$")
 
@@ -122,7 +122,7 @@ def parse_point(text: str) -> Point:
             raise DateError(f"'{text}' is not a century (write e.g. '8th century', '21st century')")
         return Point("century", (n - 1) * 100, qualifier=qualifier)
     raise DateError(
-        f"'{text}' is not a date: use YYYY-MM-DD, YYYY-MM, YYYY, a decade ('1630s'), "
+        f"'{text}' is not a date: use YYYY-MM-DD, YYYY-MM, YYYY (or YYY), a decade ('1630s'), "
         "a century ('8th century'), optionally with early/mid/late, or a range 'A/B'"
     )
 

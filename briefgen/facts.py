@@ -197,7 +197,17 @@ class _FactParser:
             return 2
         return value
 
-    def parse(self) -> Fact | None:
+    def check_kind(self, fact: Fact) -> None:
+        if fact.kind == "event" and "date" not in self.raw:
+            self.problem("an event needs a 'date'")
+        if fact.kind == "figure" and "quantity" not in self.raw:
+            self.problem("a figure needs a 'quantity' {value, unit, metric}")
+        if fact.kind == "figure" and "as_of" not in self.raw:
+            self.problem("a figure needs an 'as_of' date")
+        if fact.confidence and fact.kind != "assessment":
+            self.problem("only an assessment carries a confidence")
+
+    def parse(self) -> Fact:
         for key in sorted(self.raw.keys() - FACT_FIELDS, key=str):
             self.problem(f"unknown field '{key}' (allowed: {', '.join(sorted(FACT_FIELDS))})")
         fid = self.text("id", required=True)
@@ -228,6 +238,7 @@ class _FactParser:
             status=self.choice("status", STATUSES, "active") or "active",
             superseded_by=self.text("superseded_by"),
         )
+        self.check_kind(fact)
         return fact  # best effort: later checks still report on it; any problem blocks a build
 
 

@@ -33,25 +33,38 @@ def md_escape(text: str) -> str:
     return re.sub(r"^(\d+)\.(\s)", r"\1\\.\2", escaped).lstrip()
 
 
+def _imprint(source: Any, escape) -> str:
+    place_publisher = ": ".join(escape(x) for x in (source.place, source.publisher) if x)
+    date = source.published.text() if source.published else "undated"
+    return f"{place_publisher}, {date}" if place_publisher else date
+
+
+def _title(source: Any, escape) -> str:
+    if source.title:
+        series = f", {escape(source.series)}" if source.series else ""
+        return f"*{escape(source.title)}*{series}"
+    return f"*{escape(source.series or source.id)}*"
+
+
 def _reference(c: Citation, escape) -> str:
+    """Full reference the first time a source is cited, a short one after; always the locator."""
     s = c.source
     if not c.first:
         return f"{escape(s.short_name)}, *{escape(s.short_title)}*, {c.locator}"
-    parts = [escape(s.author)] if s.author else []
-    parts.append(f"*{escape(s.title)}*" if s.title else "")
-    if s.series:
-        parts.append(escape(s.series) if s.title else f"*{escape(s.series)}*")
-    imprint = ", ".join(escape(x) for x in (s.place, s.publisher) if x)
-    date = s.published.text() if s.published else "undated"
-    parts.append(f"{imprint}, {date}" if imprint else date)
-    return ", ".join(p for p in parts if p) + f", {c.locator}"
+    author = f"{escape(s.author)}, " if s.author else ""
+    return f"{author}{_title(s, escape)} ({_imprint(s, escape)}), {c.locator}"
+
+
+def _quoted(quote: str, escape) -> str:
+    text = " ".join(quote.split())
+    return f"“{escape(text)}”" + ("" if text.endswith((".", "!", "?")) else ".")
 
 
 def md_note(note: Note) -> Safe:
     """A note's text: each citation with its locator and the verbatim quote that supports the sentence."""
-    cited = [f"{_reference(c, md_escape)}: “{md_escape(c.quote)}”" for c in note.citations]
-    tail = f" ({len(cited)} sources.)" if len(cited) > 1 else ""
-    return Safe("; ".join(cited) + "." + tail)
+    cited = [f"{_reference(c, md_escape)}: {_quoted(c.quote, md_escape)}" for c in note.citations]
+    tail = f" Corroborated by {len(cited)} sources." if len(cited) > 1 else ""
+    return Safe("; ".join(cited) + tail)
 
 
 def md_cite(sentence: Sentence) -> Safe:
@@ -59,14 +72,10 @@ def md_cite(sentence: Sentence) -> Safe:
 
 
 def md_source(source: Any) -> Safe:
-    parts = [md_escape(source.author)] if source.author else []
-    parts.append(f"*{md_escape(source.title or source.series or source.id)}*")
-    if source.title and source.series:
-        parts.append(md_escape(source.series))
-    parts += [md_escape(x) for x in (source.place, source.publisher) if x]
-    parts.append(source.published.text() if source.published else "undated")
-    parts.append(md_escape(source.type))
-    return Safe(". ".join(parts) + ".")
+    """One entry of the sources section."""
+    author = f"{md_escape(source.author)}. " if source.author else ""
+    kind = md_escape(source.type[:1].upper() + source.type[1:])
+    return Safe(f"{author}{_title(source, md_escape)}. {_imprint(source, md_escape)}. {kind}.")
 
 
 FORMATS = {
