@@ -41,6 +41,7 @@ class Audience:
     sections: tuple[SectionSpec, ...]
     key_point_count: int = 4
     key_points_repeat: bool = False
+    key_point_kinds: tuple[str, ...] = KINDS
     topic_weights: dict[str, int] = field(default_factory=dict)
     template: str = "brief"
     path: Path | None = None
@@ -110,6 +111,7 @@ def load_audience(name: str, user_templates: Path | None) -> Audience:
         sections=tuple(_section(s, path) for s in sections),
         key_point_count=int(key_points.get("count", 4)),
         key_points_repeat=bool(key_points.get("repeat_in_sections", False)),
+        key_point_kinds=tuple(key_points.get("kinds") or KINDS),
         topic_weights={str(k): int(v) for k, v in (raw.get("topic_weights") or {}).items()},
         template=str(raw.get("template") or "brief"), path=path,
     )

@@ -125,7 +125,8 @@ def choose_key_points(facts: list[Fact], audience: Audience) -> list[Fact]:
         when = fact.when
         return (-key_point_score(fact, audience), -(when.sort_key[0] if when else 0), fact.id)
 
-    return sorted(facts, key=rank)[: audience.key_point_count]
+    candidates = [f for f in facts if f.kind in audience.key_point_kinds]
+    return sorted(candidates, key=rank)[: audience.key_point_count]
 
 
 def assign_sections(facts: list[Fact], audience: Audience) -> dict[int, list[Fact]]:
@@ -213,8 +214,10 @@ def select(base: FactBase, audience: Audience, prepared: datetime.date, metric_l
     key_facts = choose_key_points(eligible, audience)
     rest = eligible if audience.key_points_repeat else [f for f in eligible if f not in key_facts]
     placed = assign_sections(rest, audience)
-    in_series = series_metrics([f for fs in placed.values() for f in fs])
-    series_home = {m: min(i for i, fs in placed.items() if set(fs) & set(members)) for m, members in in_series.items()}
+    # A series shows every value of its metric, key points included, in the first section that takes one.
+    in_series = series_metrics(eligible)
+    homes = assign_sections(eligible, audience)
+    series_home = {m: min(i for i, fs in homes.items() if set(fs) & set(members)) for m, members in in_series.items()}
     series_ids = {f.id for fs in in_series.values() for f in fs}
 
     numbering = _Numbering(base)
