@@ -29,6 +29,9 @@ class BuildRequest:
     prepared: datetime.date | None = None
     marking: str | None = None
     paper: str = "A4"
+    author: str = "briefgen"
+    archival: bool = False  # PDF/A-3b with the Markdown and JSON of the brief attached
+    strict_pdf: bool = False  # a WeasyPrint warning fails the build (tests)
 
 
 @dataclass

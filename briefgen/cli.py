@@ -130,6 +130,9 @@ def build(
     fmt: Annotated[Optional[list[str]], typer.Option("--format", "-f", help="md or pdf; repeat for both [default: from briefgen.toml, else md].")] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Output directory [default: build].")] = None,
     date: Annotated[Optional[str], typer.Option("--date", help="Date the brief carries, YYYY-MM-DD [default: $SOURCE_DATE_EPOCH, else today].")] = None,
+    marking: Annotated[Optional[str], typer.Option("--marking", help="Handling marking for the PDF header, e.g. UNCLASSIFIED.")] = None,
+    paper: Annotated[Optional[str], typer.Option("--paper", help="PDF paper size: A4 or Letter [default: A4].")] = None,
+    archival: Annotated[bool, typer.Option("--archival", help="PDF/A-3b with the brief's Markdown and JSON attached.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
 ) -> None:
     """Build audience briefs; nothing is written unless every brief passes its checks."""
@@ -142,7 +145,8 @@ def build(
     request = BuildRequest(
         facts=settings.facts, templates=settings.templates, output=output or settings.output,
         audiences=names, formats=tuple(dict.fromkeys(fmt or settings.formats)), prepared=_parse_day(date),
-        marking=settings.marking, paper=settings.paper,
+        marking=marking if marking is not None else settings.marking, paper=_paper(paper or settings.paper),
+        author=settings.author, archival=archival or settings.archival,
     )
     result = run_build(request)
     if not quiet:
@@ -150,6 +154,15 @@ def build(
             typer.echo(str(warning), err=True)
         for out in result.outputs:
             typer.echo(f"{out.status}: {out.path}")
+
+
+def _paper(name: str) -> str:
+    from briefgen.config import PAPERS
+
+    match = {p.lower(): p for p in PAPERS}.get(name.lower())
+    if match is None:
+        raise UsageError(f"--paper must be one of {', '.join(PAPERS)}, not '{name}'")
+    return match
 
 
 def _parse_day(text: str | None):

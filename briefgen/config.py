@@ -24,6 +24,8 @@ class Settings:
     formats: tuple[str, ...] = ("md",)
     marking: str | None = None  # handling marking printed in the PDF header, e.g. UNCLASSIFIED
     paper: str = "A4"
+    author: str = "briefgen"  # PDF metadata author: who prepares the briefs
+    archival: bool = False  # PDF/A-3b with the brief's Markdown and JSON attached
 
 
 def _path(value: Any, key: str, base: Path) -> Path:
@@ -33,7 +35,7 @@ def _path(value: Any, key: str, base: Path) -> Path:
 
 
 def _apply(settings: Settings, table: dict[str, Any], base: Path, where: str) -> Settings:
-    known = {"facts", "templates", "output", "formats", "marking", "paper"}
+    known = {"facts", "templates", "output", "formats", "marking", "paper", "author", "archival"}
     unknown = sorted(table.keys() - known)
     if unknown:
         raise UsageError(f"{where}: unknown setting(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
@@ -48,6 +50,12 @@ def _apply(settings: Settings, table: dict[str, Any], base: Path, where: str) ->
         changes["formats"] = tuple(formats)
     if "marking" in table:
         changes["marking"] = str(table["marking"]) or None
+    if "author" in table:
+        changes["author"] = str(table["author"])
+    if "archival" in table:
+        if not isinstance(table["archival"], bool):
+            raise UsageError(f"{where}: 'archival' must be true or false")
+        changes["archival"] = table["archival"]
     if "paper" in table:
         if table["paper"] not in PAPERS:
             raise UsageError(f"{where}: 'paper' must be one of {', '.join(PAPERS)}")

@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import jinja2
+import markupsafe
 from jinja2.sandbox import SandboxedEnvironment
 
 from briefgen import __version__
 from briefgen.audiences import SHIPPED_TEMPLATES
 from briefgen.errors import TemplateError
 from briefgen.selection import Brief, Citation, Note, Sentence
+from briefgen.sources import Source
 
 
 class Safe(str):
@@ -33,53 +37,93 @@ def md_escape(text: str) -> str:
     return re.sub(r"^(\d+)\.(\s)", r"\1\\.\2", escaped).lstrip()
 
 
-def _imprint(source: Any, escape) -> str:
-    place_publisher = ": ".join(escape(x) for x in (source.place, source.publisher) if x)
+@dataclass(frozen=True)
+class Style:
+    """How one output format escapes text and sets titles in italics."""
+
+    escape: Callable[[str], str]
+    italic: Callable[[str], str]
+
+
+MD = Style(md_escape, lambda text: f"*{text}*")
+HTML = Style(lambda text: str(markupsafe.escape(" ".join(str(text).split()))), lambda text: f"<i>{text}</i>")
+
+
+def _imprint(source: Source, style: Style) -> str:
+    place_publisher = ": ".join(style.escape(x) for x in (source.place, source.publisher) if x)
     date = source.published.text() if source.published else "undated"
     return f"{place_publisher}, {date}" if place_publisher else date
 
 
-def _title(source: Any, escape) -> str:
+def _title(source: Source, style: Style) -> str:
     if source.title:
-        series = f", {escape(source.series)}" if source.series else ""
-        return f"*{escape(source.title)}*{series}"
-    return f"*{escape(source.series or source.id)}*"
+        series = f", {style.escape(source.series)}" if source.series else ""
+        return style.italic(style.escape(source.title)) + series
+    return style.italic(style.escape(source.series or source.id))
 
 
-def _reference(c: Citation, escape) -> str:
+def _reference(c: Citation, style: Style) -> str:
     """Full reference the first time a source is cited, a short one after; always the locator."""
     s = c.source
     if not c.first:
-        return f"{escape(s.short_name)}, *{escape(s.short_title)}*, {c.locator}"
-    author = f"{escape(s.author)}, " if s.author else ""
-    return f"{author}{_title(s, escape)} ({_imprint(s, escape)}), {c.locator}"
+        return f"{style.escape(s.short_name)}, {style.italic(style.escape(s.short_title))}, {c.locator}"
+    author = f"{style.escape(s.author)}, " if s.author else ""
+    return f"{author}{_title(s, style)} ({_imprint(s, style)}), {c.locator}"
 
 
-def _quoted(quote: str, escape) -> str:
+def _quoted(quote: str, style: Style) -> str:
     text = " ".join(quote.split())
-    return f"“{escape(text)}”" + ("" if text.endswith((".", "!", "?")) else ".")
+    return f"“{style.escape(text)}”" + ("" if text.endswith((".", "!", "?")) else ".")
 
 
-def md_note(note: Note) -> Safe:
-    """A note's text: each citation with its locator and the verbatim quote that supports the sentence."""
-    cited = [f"{_reference(c, md_escape)}: {_quoted(c.quote, md_escape)}" for c in note.citations]
+def note_text(note: Note, style: Style) -> str:
+    """A note: each citation with its locator and the verbatim quote that supports the sentence."""
+    cited = [f"{_reference(c, style)}: {_quoted(c.quote, style)}" for c in note.citations]
     tail = f" Corroborated by {len(cited)} sources." if len(cited) > 1 else ""
-    return Safe("; ".join(cited) + tail)
+    return "; ".join(cited) + tail
+
+
+def source_entry(source: Source, style: Style) -> str:
+    """One entry of the sources section."""
+    author = f"{style.escape(source.author)}. " if source.author else ""
+    kind = style.escape(source.type[:1].upper() + source.type[1:])
+    return f"{author}{_title(source, style)}. {_imprint(source, style)}. {kind}."
 
 
 def md_cite(sentence: Sentence) -> Safe:
     return Safe(f"{md_escape(sentence.text)}[^{sentence.note.number}]")
 
 
-def md_source(source: Any) -> Safe:
-    """One entry of the sources section."""
-    author = f"{md_escape(source.author)}. " if source.author else ""
-    kind = md_escape(source.type[:1].upper() + source.type[1:])
-    return Safe(f"{author}{_title(source, md_escape)}. {_imprint(source, md_escape)}. {kind}.")
+def html_call(sentence: Sentence) -> Safe:
+    """The footnote of a sentence: an anchor at the call and the note, which WeasyPrint floats to the foot."""
+    n = sentence.note.number
+    note = note_text(sentence.note, HTML)
+    return Safe(f'<a class="call" id="call-{n}"></a><span class="footnote" id="note-{n}">{note}</span>')
 
 
-FORMATS = {
-    "md": {"suffix": ".md.j2", "escape": md_escape, "filters": {"cite": md_cite, "note": md_note, "reference": md_source}},
+def html_cite(sentence: Sentence) -> Safe:
+    return Safe(HTML.escape(sentence.text) + html_call(sentence))
+
+
+FORMATS: dict[str, dict[str, Any]] = {
+    "md": {
+        "suffix": ".md.j2",
+        "escape": MD.escape,
+        "filters": {
+            "cite": md_cite,
+            "note": lambda note: Safe(note_text(note, MD)),
+            "reference": lambda source: Safe(source_entry(source, MD)),
+        },
+    },
+    "html": {
+        "suffix": ".html.j2",
+        "escape": HTML.escape,
+        "filters": {
+            "cite": html_cite,
+            "call": html_call,
+            "reference": lambda source: Safe(source_entry(source, HTML)),
+        },
+    },
 }
 
 

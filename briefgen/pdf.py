@@ -1,0 +1,162 @@
+"""PDF briefs: HTML through WeasyPrint, fetching nothing outside the templates, verified note by note."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from briefgen.audiences import SHIPPED_TEMPLATES
+from briefgen.errors import BuildError
+from briefgen.render import render
+from briefgen.selection import Brief
+
+if TYPE_CHECKING:
+    from briefgen.build import BuildRequest
+
+PAPER_CSS = {"A4": "@page { size: A4; }", "Letter": "@page { size: letter; }"}
+
+
+class FetchRefused(ValueError):
+    """Raised by the URL fetcher for anything outside the allowed directories."""
+
+
+def allowed_dirs(user_templates: Path | None) -> list[Path]:
+    dirs = [SHIPPED_TEMPLATES.resolve()]
+    if user_templates and user_templates.is_dir():
+        dirs.insert(0, user_templates.resolve())
+    return dirs
+
+
+def make_fetcher(allowed: list[Path]):
+    """A WeasyPrint URL fetcher that serves data: URLs and files under the allowed directories only."""
+    import weasyprint
+
+    def fetch(url: str, timeout: int = 10, ssl_context: Any = None) -> dict[str, Any]:
+        if url.startswith("data:"):
+            return weasyprint.default_url_fetcher(url)
+        parsed = urllib.parse.urlparse(url)
+        if parsed.scheme == "file":
+            path = Path(urllib.parse.unquote(parsed.path)).resolve()
+            if any(path.is_relative_to(d) for d in allowed) and path.is_file():
+                return weasyprint.default_url_fetcher(path.as_uri())
+        raise FetchRefused(f"briefgen fetches nothing outside the templates directory: {url}")
+
+    return fetch
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def weasyprint_warnings() -> Iterator[list[str]]:
+    """Collect what WeasyPrint logs (a refused fetch, CSS it ignores) instead of letting it scroll by."""
+    logger = logging.getLogger("weasyprint")
+    handler = _Collect()
+    logger.addHandler(handler)
+    try:
+        yield handler.messages
+    finally:
+        logger.removeHandler(handler)
+
+
+def base_url_for(user_templates: Path | None) -> str:
+    if user_templates and (user_templates / "brief.css").is_file():
+        return user_templates.resolve().as_uri() + "/"
+    return SHIPPED_TEMPLATES.resolve().as_uri() + "/"
+
+
+def keywords(brief: Brief) -> list[str]:
+    topics = sorted({t for f in brief.facts for t in f.topics})
+    return ["Vietnam", "Japan", brief.audience.name, *topics]
+
+
+def check_notes(pdf: bytes, brief: Brief) -> list[str]:
+    """Every note of the brief is in the PDF, on the page of its call (read from the PDF's anchors)."""
+    import pypdf
+
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    pages = {name: reader.get_destination_page_number(dest) for name, dest in reader.named_destinations.items()}
+    problems = []
+    for note in brief.notes:
+        call, where = pages.get(f"call-{note.number}"), pages.get(f"note-{note.number}")
+        if call is None:
+            problems.append(f"footnote call {note.number} ({note.fact.id}) is missing from the PDF")
+        elif where is None:
+            problems.append(f"note {note.number} ({note.fact.id}) is missing from the PDF (called on page {call + 1})")
+        elif where != call:
+            problems.append(f"note {note.number} ({note.fact.id}) is on page {where + 1}, its call on page {call + 1}")
+    return problems
+
+
+def brief_json(brief: Brief) -> dict[str, Any]:
+    """A machine-readable brief: facts, sources and notes, to travel inside an archival PDF."""
+    return {
+        "title": brief.audience.title,
+        "audience": brief.audience.name,
+        "prepared": brief.prepared.isoformat(),
+        "information_as_of": brief.information_as_of.raw if brief.information_as_of else None,
+        "sources": [
+            {"id": s.id, "title": s.title, "series": s.series, "author": s.author, "publisher": s.publisher,
+             "published": s.published.raw if s.published else None, "type": s.type, "sha256": s.sha256}
+            for s in brief.sources
+        ],
+        "notes": [
+            {"number": n.number, "fact": n.fact.id, "statement": n.fact.statement, "kind": n.fact.kind,
+             "independent_sources": len({c.source.id for c in n.citations}),
+             "citations": [{"source": c.source.id, "locator": c.locator, "quote": c.quote} for c in n.citations]}
+            for n in brief.notes
+        ],
+    }
+
+
+def _attachments(brief: Brief, request: BuildRequest) -> list[Any]:
+    import weasyprint
+
+    from briefgen.build import output_name
+
+    markdown = render(brief, "md", request.templates)
+    data = json.dumps(brief_json(brief), indent=2, ensure_ascii=False)
+    return [
+        weasyprint.Attachment(string=markdown, name=output_name(brief.audience.name, "md"),
+                              description="The brief in Markdown", relationship="Source"),
+        weasyprint.Attachment(string=data, name=output_name(brief.audience.name, "json"),
+                              description="The brief's facts, sources and notes", relationship="Data"),
+    ]
+
+
+def render_pdf(brief: Brief, request: BuildRequest) -> bytes:
+    """Render, then verify every footnote; a PDF that fails is an error, never an output."""
+    import weasyprint
+
+    html = render(brief, "html", request.templates, {
+        "marking": request.marking, "author": request.author, "keywords": keywords(brief),
+    })
+    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    options: dict[str, Any] = {"pdf_identifier": identifier}
+    if request.archival:
+        options.update(pdf_variant="pdf/a-3b", attachments=_attachments(brief, request))
+    with weasyprint_warnings() as warnings:
+        document = weasyprint.HTML(
+            string=html, base_url=base_url_for(request.templates), url_fetcher=make_fetcher(allowed_dirs(request.templates))
+        ).render(stylesheets=[weasyprint.CSS(string=PAPER_CSS[request.paper])])
+        pdf = document.write_pdf(**options)
+    problems = check_notes(pdf, brief)
+    if problems:
+        listing = "\n".join(f"  {p}" for p in problems[:20])
+        raise BuildError(f"{brief.audience.name}: the PDF lost or misplaced footnotes; nothing written:\n{listing}")
+    if request.strict_pdf and warnings:
+        raise BuildError(f"{brief.audience.name}: WeasyPrint warned: " + "; ".join(warnings[:5]))
+    return pdf
