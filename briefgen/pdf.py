@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import io
 import json
 import logging
+import os
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -70,6 +72,21 @@ def weasyprint_warnings() -> Iterator[list[str]]:
         yield handler.messages
     finally:
         logger.removeHandler(handler)
+
+
+@contextmanager
+def fixed_epoch(day: datetime.date) -> Iterator[None]:
+    """Pin SOURCE_DATE_EPOCH to the brief's date, so font subsets carry no build-time timestamp."""
+    old = os.environ.get("SOURCE_DATE_EPOCH")
+    epoch = datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.timezone.utc).timestamp()
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(epoch))
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = old
 
 
 def base_url_for(user_templates: Path | None) -> str:
@@ -148,7 +165,7 @@ def render_pdf(brief: Brief, request: BuildRequest) -> bytes:
     options: dict[str, Any] = {"pdf_identifier": identifier}
     if request.archival:
         options.update(pdf_variant="pdf/a-3b", attachments=_attachments(brief, request))
-    with weasyprint_warnings() as warnings:
+    with weasyprint_warnings() as warnings, fixed_epoch(brief.prepared):
         document = weasyprint.HTML(
             string=html, base_url=base_url_for(request.templates), url_fetcher=make_fetcher(allowed_dirs(request.templates))
         ).render(stylesheets=[weasyprint.CSS(string=PAPER_CSS[request.paper])])
