@@ -44,6 +44,7 @@ class Audience:
     key_point_kinds: tuple[str, ...] = KINDS
     topic_weights: dict[str, int] = field(default_factory=dict)
     template: str = "brief"
+    show_changes: bool = False  # a section on what changed since the previous edition
     path: Path | None = None
 
     @property
@@ -113,5 +114,5 @@ def load_audience(name: str, user_templates: Path | None) -> Audience:
         key_points_repeat=bool(key_points.get("repeat_in_sections", False)),
         key_point_kinds=tuple(key_points.get("kinds") or KINDS),
         topic_weights={str(k): int(v) for k, v in (raw.get("topic_weights") or {}).items()},
-        template=str(raw.get("template") or "brief"), path=path,
+        template=str(raw.get("template") or "brief"), show_changes=bool(raw.get("show_changes", False)), path=path,
     )

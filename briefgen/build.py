@@ -1,18 +1,23 @@
-"""Build briefs: check the fact base once, select, render, verify, and only then write."""
+"""Build briefs: check the fact base once, select, render, verify, and only then write what changed."""
 
 from __future__ import annotations
 
 import datetime
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from briefgen.audiences import available_audiences, load_audience
+from briefgen import __version__
+from briefgen.audiences import SHIPPED_TEMPLATES, Audience, available_audiences, load_audience
 from briefgen.checks import run_check
-from briefgen.errors import FactBaseError, Problem, UsageError
+from briefgen.errors import BuildError, FactBaseError, Problem, UsageError
 from briefgen.factbase import FactBase
-from briefgen.output import write_atomic
+from briefgen.output import (
+    build_lock, file_sha256, read_manifest, sha256_bytes, terminate_as_exit, tree_digest, write_atomic, write_manifest,
+)
 from briefgen.readers import YamlProblem, read_yaml
 from briefgen.selection import Brief, select
 
@@ -31,7 +36,13 @@ class BuildRequest:
     paper: str = "A4"
     author: str = "briefgen"
     archival: bool = False  # PDF/A-3b with the Markdown and JSON of the brief attached
-    strict_pdf: bool = False  # a WeasyPrint warning fails the build (tests)
+    strict_pdf: bool = False  # a WeasyPrint warning fails the build
+    strict: bool = False  # a fact-base warning fails the build
+    force: bool = False  # rebuild even what is up to date
+    changes: bool = False  # add a section on what changed since the previous edition
+    lock_timeout: float = 600.0
+    stale_years: float = 3.0
+    jobs: int = 0  # processes for PDF rendering; 0: one per core
 
 
 @dataclass
@@ -47,6 +58,22 @@ class Output:
 class BuildResult:
     outputs: list[Output] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    changes: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+    @property
+    def up_to_date(self) -> bool:
+        return all(o.status == "up to date" for o in self.outputs)
+
+
+@dataclass
+class Job:
+    """One output to produce: its key (a hash of all it depends on) and what renders it."""
+
+    output: Output
+    key: str
+    render: Callable[[], bytes] | None = None
+    pdf: Any = None  # a PdfJob, rendered in a worker process
+    facts: dict[str, str] = field(default_factory=dict)
 
 
 def brief_date(explicit: datetime.date | None = None) -> datetime.date:
@@ -74,49 +101,206 @@ def metric_labels(root: Path) -> dict[str, str]:
         data = read_yaml(path)
     except YamlProblem as exc:
         raise FactBaseError([Problem("metrics.yaml", exc.line, None, exc.message)]) from None
-    return {str(k): str(v) for k, v in (data or {}).items()}
+    if not isinstance(data, dict):
+        raise FactBaseError([Problem("metrics.yaml", None, None, "must map metric names to labels")])
+    return {str(k): str(v) for k, v in data.items()}
 
 
-def load_checked(root: Path) -> tuple[FactBase, list[Problem]]:
+def load_checked(root: Path, stale_years: float = 3.0, today: datetime.date | None = None) -> tuple[FactBase, list[Problem]]:
     """Load and check the fact base; raise with every error, return the warnings."""
-    base, problems = run_check(root)
+    base, problems = run_check(root, stale_years=stale_years, today=today)
     if any(p.severity == "error" for p in problems):
         raise FactBaseError(problems)
     return base, problems
 
 
-def render_format(brief: Brief, fmt: str, request: BuildRequest) -> bytes:
-    """Render and verify one brief in one format; raise rather than return anything unsound."""
-    if fmt == "md":
-        from briefgen.render import render
-        from briefgen.verification import ensure_verified, verify_markdown
+def fingerprint(request: BuildRequest, prepared: datetime.date) -> str:
+    """A hash of every input file and option: when it matches the last build, nothing can have changed."""
+    from importlib.metadata import version
 
-        text = render(brief, "md", request.templates)
-        ensure_verified(verify_markdown(text, brief), output_name(brief.audience.name, fmt))
-        return text.encode("utf-8")
-    if fmt == "pdf":
-        from briefgen.pdf import render_pdf
-
-        return render_pdf(brief, request)
-    raise UsageError(f"unknown format '{fmt}' (known: md, pdf)")
+    roots = [request.facts, SHIPPED_TEMPLATES]
+    if request.templates is not None:
+        roots.append(request.templates)
+    options = [__version__, prepared.isoformat(), request.marking or "", request.paper, request.author,
+               str(request.archival), str(request.changes), ",".join(request.audiences), ",".join(request.formats)]
+    if "pdf" in request.formats:
+        options.append(version("weasyprint"))
+    return sha256_bytes((tree_digest(roots) + "\0".join(options)).encode("utf-8"))
 
 
-def build(request: BuildRequest) -> BuildResult:
+def _all_current(manifest: dict[str, Any], jobs: list[tuple[str, str, Path]]) -> bool:
+    recorded = manifest.get("outputs", {})
+    for _audience, _fmt, path in jobs:
+        entry = recorded.get(path.name)
+        if not entry or file_sha256(path) != entry.get("sha256"):
+            return False
+    return True
+
+
+def _plan_markdown(brief: Brief, request: BuildRequest, out: Output) -> Job:
+    from briefgen.render import render
+    from briefgen.verification import ensure_verified, verify_markdown
+
+    text = render(brief, "md", request.templates)
+    ensure_verified(verify_markdown(text, brief), out.path.name)
+    data = text.encode("utf-8")
+    return Job(out, sha256_bytes(data), render=lambda: data)
+
+
+def _plan_pdf(brief: Brief, request: BuildRequest, out: Output) -> Job:
+    from briefgen.pdf import job_key, make_job
+
+    job = make_job(brief, request)
+    return Job(out, job_key(job), pdf=job)
+
+
+def _previous_edition(manifest: dict[str, Any], audience: str, current: dict[str, str]) -> tuple[dict[str, str], str] | None:
+    """The facts of the edition to compare with: the last different one recorded in the manifest."""
+    record = manifest.get("audiences", {}).get(audience)
+    if not record:
+        return None
+    if record.get("facts") != current:
+        return record.get("facts", {}), record.get("edition", "")
+    baseline = record.get("baseline")
+    return (baseline, record.get("baseline_edition", "")) if baseline is not None else None
+
+
+def _brief_for(base: FactBase, audience: Audience, prepared: datetime.date, labels: dict[str, str],
+               request: BuildRequest, manifest: dict[str, Any]) -> Brief:
+    brief = select(base, audience, prepared, labels)
+    if not (request.changes or audience.show_changes):
+        return brief
+    current = {f.id: f.statement for f in brief.facts}
+    previous = _previous_edition(manifest, audience.name, current)
+    if previous is None:
+        return brief
+    return select(base, audience, prepared, labels, previous=previous)
+
+
+def plan(request: BuildRequest, base: FactBase, prepared: datetime.date, manifest: dict[str, Any]) -> list[Job]:
+    labels = metric_labels(request.facts)
+    jobs = []
+    for name in request.audiences:
+        audience = load_audience(name, request.templates)
+        brief = _brief_for(base, audience, prepared, labels, request, manifest)
+        facts = {f.id: f.statement for f in brief.facts}
+        for fmt in request.formats:
+            out = Output(name, fmt, request.output / output_name(name, fmt), "built")
+            job = _plan_markdown(brief, request, out) if fmt == "md" else _plan_pdf(brief, request, out)
+            job.facts = facts
+            jobs.append(job)
+    return jobs
+
+
+def _needs_build(job: Job, manifest: dict[str, Any], force: bool) -> bool:
+    entry = manifest.get("outputs", {}).get(job.output.path.name)
+    if force or not entry or entry.get("key") != job.key:
+        return True
+    return file_sha256(job.output.path) != entry.get("sha256")
+
+
+def _render_all(jobs: list[Job], workers: int, progress: Callable[[str], None]) -> dict[str, bytes]:
+    """Render every job; PDFs in parallel worker processes when there are several."""
+    rendered: dict[str, bytes] = {}
+    pdf_jobs = [j for j in jobs if j.pdf is not None]
+    for job in jobs:
+        if job.render is not None:
+            rendered[job.output.path.name] = job.render()
+    if not pdf_jobs:
+        return rendered
+    from briefgen.pdf import render_job
+
+    workers = min(len(pdf_jobs), workers or os.cpu_count() or 1)
+    if workers <= 1:
+        for job in pdf_jobs:
+            progress(f"rendering {job.output.path.name}")
+            started = time.perf_counter()
+            rendered[job.output.path.name] = render_job(job.pdf)
+            job.output.seconds = time.perf_counter() - started
+        return rendered
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import weasyprint  # noqa: F401 - imported once here, inherited by the forked workers
+
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {job.output.path.name: (job, pool.submit(render_job, job.pdf), time.perf_counter()) for job in pdf_jobs}
+        for name, (job, future, started) in futures.items():
+            progress(f"rendering {name}")
+            rendered[name] = future.result()
+            job.output.seconds = time.perf_counter() - started
+    return rendered
+
+
+def _record(manifest: dict[str, Any], jobs: list[Job], data: dict[str, bytes], fp: str, prepared: datetime.date) -> dict[str, Any]:
+    outputs = dict(manifest.get("outputs", {}))
+    audiences = dict(manifest.get("audiences", {}))
+    for job in jobs:
+        name = job.output.path.name
+        if name in data:
+            outputs[name] = {"audience": job.output.audience, "format": job.output.format, "key": job.key,
+                             "sha256": sha256_bytes(data[name])}
+        previous = audiences.get(job.output.audience)
+        if previous and previous.get("facts") == job.facts:
+            continue
+        audiences[job.output.audience] = {
+            "edition": prepared.isoformat(), "facts": job.facts,
+            "baseline": previous.get("facts") if previous else None,
+            "baseline_edition": previous.get("edition") if previous else None,
+        }
+    return {"version": 1, "fingerprint": fp, "briefgen": __version__, "outputs": outputs, "audiences": audiences}
+
+
+def _changes_of(jobs: list[Job], manifest: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
+    found = {}
+    for job in jobs:
+        before = manifest.get("audiences", {}).get(job.output.audience, {}).get("facts")
+        if before is None or job.output.audience in found:
+            continue
+        found[job.output.audience] = {
+            "added": sorted(set(job.facts) - set(before)),
+            "removed": sorted(set(before) - set(job.facts)),
+            "changed": sorted(k for k in set(job.facts) & set(before) if job.facts[k] != before[k]),
+        }
+    return found
+
+
+def build(request: BuildRequest, progress: Callable[[str], None] = lambda _msg: None) -> BuildResult:
     """Build every requested brief; write nothing unless all of them pass their checks."""
     if not request.audiences:
-        raise UsageError(f"name an audience with --audience, or use --all (known: {', '.join(available_audiences(request.templates))})")
-    audiences = [load_audience(name, request.templates) for name in request.audiences]
-    base, warnings = load_checked(request.facts)
-    labels = metric_labels(request.facts)
+        known = ", ".join(available_audiences(request.templates))
+        raise UsageError(f"name an audience with --audience, or use --all (known: {known})")
+    for fmt in request.formats:
+        if fmt not in ("md", "pdf"):
+            raise UsageError(f"unknown format '{fmt}' (known: md, pdf)")
+    for name in request.audiences:
+        load_audience(name, request.templates)
     prepared = brief_date(request.prepared)
-    pending: list[tuple[Output, bytes]] = []
-    for audience in audiences:
-        brief = select(base, audience, prepared, labels)
-        for fmt in request.formats:
-            started = time.perf_counter()
-            data = render_format(brief, fmt, request)
-            path = request.output / output_name(audience.name, fmt)
-            pending.append((Output(audience.name, fmt, path, "built", time.perf_counter() - started), data))
-    for out, data in pending:
-        write_atomic(out.path, data)
-    return BuildResult([out for out, _ in pending], warnings)
+    with terminate_as_exit(), build_lock(request.output, request.lock_timeout):
+        manifest = read_manifest(request.output)
+        fp = fingerprint(request, prepared)
+        expected = [(a, f, request.output / output_name(a, f)) for a in request.audiences for f in request.formats]
+        if not request.force and manifest.get("fingerprint") == fp and _all_current(manifest, expected):
+            return BuildResult([Output(a, f, p, "up to date") for a, f, p in expected])
+        base, warnings = load_checked(request.facts, request.stale_years, prepared)
+        if request.strict and warnings:
+            raise FactBaseError([replace_severity(w) for w in warnings])
+        jobs = plan(request, base, prepared, manifest)
+        todo = [j for j in jobs if _needs_build(j, manifest, request.force)]
+        data = _render_all(todo, request.jobs, progress)
+        for job in jobs:
+            if job.output.path.name in data:
+                write_atomic(job.output.path, data[job.output.path.name])
+            else:
+                job.output.status = "up to date"
+        write_manifest(request.output, _record(manifest, jobs, data, fp, prepared))
+        return BuildResult([j.output for j in jobs], warnings, _changes_of(jobs, manifest))
+
+
+def replace_severity(problem: Problem) -> Problem:
+    """A warning promoted to an error by --strict."""
+    return Problem(problem.file, problem.line, problem.subject, f"{problem.message} (--strict)", "error")
+
+
+__all__ = ["BuildError", "BuildRequest", "BuildResult", "Output", "brief_date", "build", "output_name"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from pathlib import Path
 
@@ -80,9 +81,28 @@ def check_base(base: FactBase) -> list[Problem]:
     return problems
 
 
-def run_check(root: Path) -> tuple[FactBase, list[Problem]]:
+def stale_figures(base: FactBase, today: datetime.date, years: float) -> list[Problem]:
+    """Warn about a figure older than `years` while a newer value of the same metric exists."""
+    by_metric: dict[str, list[Fact]] = {}
+    for fact in base.facts:
+        if fact.active and fact.quantity and fact.as_of:
+            by_metric.setdefault(fact.quantity.metric, []).append(fact)
+    problems = []
+    for metric, facts in by_metric.items():
+        newest = max(facts, key=lambda f: f.as_of.sort_key)  # type: ignore[union-attr]
+        for fact in facts:
+            age = today.year - fact.as_of.year  # type: ignore[union-attr]
+            if fact is not newest and age > years and newest.as_of.sort_key > fact.as_of.sort_key:  # type: ignore[union-attr]
+                message = (f"stale figure: {metric} as of {fact.as_of.text()} is {age} years old; "  # type: ignore[union-attr]
+                           f"{newest.id} gives a newer value (as of {newest.as_of.text()})")  # type: ignore[union-attr]
+                problems.append(Problem(fact.file, fact.line, fact.id, message, "warning"))
+    return problems
+
+
+def run_check(root: Path, stale_years: float = 3.0, today: datetime.date | None = None) -> tuple[FactBase, list[Problem]]:
     """Load the fact base at root and apply every rule; return it with all problems, sorted."""
     base, problems = load_fact_base(root)
     problems += check_base(base)
+    problems += stale_figures(base, today or datetime.date.today(), stale_years)
     problems.sort(key=lambda p: (p.file, p.line or 0, p.severity != "error"))
     return base, problems

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Optional
@@ -133,9 +135,14 @@ def build(
     marking: Annotated[Optional[str], typer.Option("--marking", help="Handling marking for the PDF header, e.g. UNCLASSIFIED.")] = None,
     paper: Annotated[Optional[str], typer.Option("--paper", help="PDF paper size: A4 or Letter [default: A4].")] = None,
     archival: Annotated[bool, typer.Option("--archival", help="PDF/A-3b with the brief's Markdown and JSON attached.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
+    changes: Annotated[bool, typer.Option("--changes", help="Add a section on facts added or removed since the previous edition.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even outputs that are up to date.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings (stale figures) as well as errors.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary: outputs, built or skipped, durations, warnings, changes.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors (for cron mail).")] = False,
+    wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for another build of the same output directory.")] = 600.0,
 ) -> None:
-    """Build audience briefs; nothing is written unless every brief passes its checks."""
+    """Build audience briefs; only what changed is rebuilt, and nothing is written unless every brief passes its checks."""
     from briefgen.audiences import available_audiences
     from briefgen.build import BuildRequest
     from briefgen.build import build as run_build
@@ -146,14 +153,34 @@ def build(
         facts=settings.facts, templates=settings.templates, output=output or settings.output,
         audiences=names, formats=tuple(dict.fromkeys(fmt or settings.formats)), prepared=_parse_day(date),
         marking=marking if marking is not None else settings.marking, paper=_paper(paper or settings.paper),
-        author=settings.author, archival=archival or settings.archival,
+        author=settings.author, archival=archival or settings.archival, changes=changes, force=force,
+        strict=strict, lock_timeout=wait, stale_years=settings.stale_years,
     )
-    result = run_build(request)
-    if not quiet:
+    interactive = not quiet and not as_json and sys.stderr.isatty()
+    started = time.perf_counter()
+    result = run_build(request, progress=(lambda msg: typer.echo(f"… {msg}", err=True)) if interactive else (lambda _m: None))
+    if as_json:
+        typer.echo(json.dumps(_summary(result, time.perf_counter() - started), indent=2, ensure_ascii=False))
+    elif not quiet:
         for warning in result.warnings:
             typer.echo(str(warning), err=True)
-        for out in result.outputs:
-            typer.echo(f"{out.status}: {out.path}")
+        if result.up_to_date:
+            typer.echo(f"up to date: {len(result.outputs)} output(s) in {request.output}, nothing rewritten")
+        else:
+            for out in result.outputs:
+                typer.echo(f"{out.status}: {out.path}")
+
+
+def _summary(result, seconds: float) -> dict[str, object]:
+    return {
+        "ok": True,
+        "up_to_date": result.up_to_date,
+        "seconds": round(seconds, 3),
+        "outputs": [{"audience": o.audience, "format": o.format, "path": str(o.path), "status": o.status,
+                     "seconds": round(o.seconds, 3)} for o in result.outputs],
+        "warnings": [w.as_dict() for w in result.warnings],
+        "changes": result.changes,
+    }
 
 
 def _paper(name: str) -> str:

@@ -26,6 +26,7 @@ class Settings:
     paper: str = "A4"
     author: str = "briefgen"  # PDF metadata author: who prepares the briefs
     archival: bool = False  # PDF/A-3b with the brief's Markdown and JSON attached
+    stale_years: float = 3.0  # check warns of a figure this much older than a newer value of its metric
 
 
 def _path(value: Any, key: str, base: Path) -> Path:
@@ -35,7 +36,7 @@ def _path(value: Any, key: str, base: Path) -> Path:
 
 
 def _apply(settings: Settings, table: dict[str, Any], base: Path, where: str) -> Settings:
-    known = {"facts", "templates", "output", "formats", "marking", "paper", "author", "archival"}
+    known = {"facts", "templates", "output", "formats", "marking", "paper", "author", "archival", "stale_years"}
     unknown = sorted(table.keys() - known)
     if unknown:
         raise UsageError(f"{where}: unknown setting(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
@@ -56,6 +57,10 @@ def _apply(settings: Settings, table: dict[str, Any], base: Path, where: str) ->
         if not isinstance(table["archival"], bool):
             raise UsageError(f"{where}: 'archival' must be true or false")
         changes["archival"] = table["archival"]
+    if "stale_years" in table:
+        if not isinstance(table["stale_years"], (int, float)) or isinstance(table["stale_years"], bool):
+            raise UsageError(f"{where}: 'stale_years' must be a number")
+        changes["stale_years"] = float(table["stale_years"])
     if "paper" in table:
         if table["paper"] not in PAPERS:
             raise UsageError(f"{where}: 'paper' must be one of {', '.join(PAPERS)}")

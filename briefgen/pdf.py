@@ -11,6 +11,7 @@ import os
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -100,21 +101,21 @@ def keywords(brief: Brief) -> list[str]:
     return ["Vietnam", "Japan", brief.audience.name, *topics]
 
 
-def check_notes(pdf: bytes, brief: Brief) -> list[str]:
+def check_notes(pdf: bytes, notes: tuple[tuple[int, str], ...]) -> list[str]:
     """Every note of the brief is in the PDF, on the page of its call (read from the PDF's anchors)."""
     import pypdf
 
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     pages = {name: reader.get_destination_page_number(dest) for name, dest in reader.named_destinations.items()}
     problems = []
-    for note in brief.notes:
-        call, where = pages.get(f"call-{note.number}"), pages.get(f"note-{note.number}")
+    for number, fact_id in notes:
+        call, where = pages.get(f"call-{number}"), pages.get(f"note-{number}")
         if call is None:
-            problems.append(f"footnote call {note.number} ({note.fact.id}) is missing from the PDF")
+            problems.append(f"footnote call {number} ({fact_id}) is missing from the PDF")
         elif where is None:
-            problems.append(f"note {note.number} ({note.fact.id}) is missing from the PDF (called on page {call + 1})")
+            problems.append(f"note {number} ({fact_id}) is missing from the PDF (called on page {call + 1})")
         elif where != call:
-            problems.append(f"note {note.number} ({note.fact.id}) is on page {where + 1}, its call on page {call + 1}")
+            problems.append(f"note {number} ({fact_id}) is on page {where + 1}, its call on page {call + 1}")
     return problems
 
 
@@ -139,41 +140,80 @@ def brief_json(brief: Brief) -> dict[str, Any]:
     }
 
 
-def _attachments(brief: Brief, request: BuildRequest) -> list[Any]:
-    import weasyprint
+@dataclass(frozen=True)
+class PdfJob:
+    """Everything needed to render one PDF, in a form that can go to another process."""
 
+    name: str
+    html: str
+    notes: tuple[tuple[int, str], ...]  # note number, fact id
+    paper: str
+    prepared: datetime.date
+    templates: Path | None
+    attachments: tuple[tuple[str, str, str], ...] = ()  # file name, description, text
+    strict: bool = False
+
+
+def pdf_html(brief: Brief, request: BuildRequest) -> str:
+    return render(brief, "html", request.templates, {
+        "marking": request.marking, "author": request.author, "keywords": keywords(brief),
+    })
+
+
+def make_job(brief: Brief, request: BuildRequest) -> PdfJob:
     from briefgen.build import output_name
 
-    markdown = render(brief, "md", request.templates)
-    data = json.dumps(brief_json(brief), indent=2, ensure_ascii=False)
-    return [
-        weasyprint.Attachment(string=markdown, name=output_name(brief.audience.name, "md"),
-                              description="The brief in Markdown", relationship="Source"),
-        weasyprint.Attachment(string=data, name=output_name(brief.audience.name, "json"),
-                              description="The brief's facts, sources and notes", relationship="Data"),
-    ]
+    attachments: tuple[tuple[str, str, str], ...] = ()
+    if request.archival:
+        markdown = render(brief, "md", request.templates)
+        data = json.dumps(brief_json(brief), indent=2, ensure_ascii=False)
+        attachments = (
+            (output_name(brief.audience.name, "md"), "The brief in Markdown", markdown),
+            (output_name(brief.audience.name, "json"), "The brief's facts, sources and notes", data),
+        )
+    return PdfJob(
+        name=brief.audience.name, html=pdf_html(brief, request),
+        notes=tuple((n.number, n.fact.id) for n in brief.notes), paper=request.paper,
+        prepared=brief.prepared, templates=request.templates, attachments=attachments, strict=request.strict_pdf,
+    )
 
 
-def render_pdf(brief: Brief, request: BuildRequest) -> bytes:
+def job_key(job: PdfJob) -> str:
+    """What the PDF depends on beyond the templates: its HTML, paper, attachments and WeasyPrint's version."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(job.html.encode("utf-8"))
+    for part in (job.paper, version("weasyprint"), *(t for a in job.attachments for t in a)):
+        digest.update(b"\0" + part.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def render_job(job: PdfJob) -> bytes:
     """Render, then verify every footnote; a PDF that fails is an error, never an output."""
     import weasyprint
 
-    html = render(brief, "html", request.templates, {
-        "marking": request.marking, "author": request.author, "keywords": keywords(brief),
-    })
-    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    identifier = hashlib.sha256(job.html.encode("utf-8")).hexdigest()[:32].encode("ascii")
     options: dict[str, Any] = {"pdf_identifier": identifier}
-    if request.archival:
-        options.update(pdf_variant="pdf/a-3b", attachments=_attachments(brief, request))
-    with weasyprint_warnings() as warnings, fixed_epoch(brief.prepared):
+    if job.attachments:
+        options["pdf_variant"] = "pdf/a-3b"
+        options["attachments"] = [
+            weasyprint.Attachment(string=text, name=name, description=description,
+                                  relationship="Source" if name.endswith(".md") else "Data")
+            for name, description, text in job.attachments
+        ]
+    with weasyprint_warnings() as warnings, fixed_epoch(job.prepared):
         document = weasyprint.HTML(
-            string=html, base_url=base_url_for(request.templates), url_fetcher=make_fetcher(allowed_dirs(request.templates))
-        ).render(stylesheets=[weasyprint.CSS(string=PAPER_CSS[request.paper])])
+            string=job.html, base_url=base_url_for(job.templates), url_fetcher=make_fetcher(allowed_dirs(job.templates))
+        ).render(stylesheets=[weasyprint.CSS(string=PAPER_CSS[job.paper])])
         pdf = document.write_pdf(**options)
-    problems = check_notes(pdf, brief)
+    problems = check_notes(pdf, job.notes)
     if problems:
         listing = "\n".join(f"  {p}" for p in problems[:20])
-        raise BuildError(f"{brief.audience.name}: the PDF lost or misplaced footnotes; nothing written:\n{listing}")
-    if request.strict_pdf and warnings:
-        raise BuildError(f"{brief.audience.name}: WeasyPrint warned: " + "; ".join(warnings[:5]))
+        raise BuildError(f"{job.name}: the PDF lost or misplaced footnotes; nothing written:\n{listing}")
+    if job.strict and warnings:
+        raise BuildError(f"{job.name}: WeasyPrint warned: " + "; ".join(warnings[:5]))
     return pdf
+
+
+def render_pdf(brief: Brief, request: BuildRequest) -> bytes:
+    return render_job(make_job(brief, request))

@@ -73,6 +73,15 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Changes:
+    """What is new in this edition of a brief, and what left it, since the previous edition."""
+
+    since: str
+    added: tuple[Sentence, ...]
+    removed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Brief:
     """Everything one brief says, in reading order, ready for a template."""
 
@@ -84,10 +93,13 @@ class Brief:
     sources: tuple[Source, ...]
     notes: tuple[Note, ...]
     facts: tuple[Fact, ...]
+    changes: Changes | None = None
 
     @property
     def sentences(self) -> list[Sentence]:
         found = list(self.key_points)
+        if self.changes:
+            found += self.changes.added
         for section in self.sections:
             found += [s for p in section.paragraphs for s in p]
             found += [row.sentence for series in section.series for row in series.rows]
@@ -208,8 +220,15 @@ def metric_label(metric: str, labels: dict[str, str]) -> str:
     return labels.get(metric) or metric.replace("-", " ").capitalize()
 
 
-def select(base: FactBase, audience: Audience, prepared: datetime.date, metric_labels: dict[str, str]) -> Brief:
-    """Choose, order and number everything the audience's brief will say."""
+def select(
+    base: FactBase, audience: Audience, prepared: datetime.date, metric_labels: dict[str, str],
+    previous: tuple[dict[str, str], str] | None = None,
+) -> Brief:
+    """Choose, order and number everything the audience's brief will say.
+
+    `previous` holds the facts (id to statement) of the previous edition and its date; with it the
+    brief gains a section on what changed since.
+    """
     eligible = [f for f in base.facts if f.active and any(matches(s, f) for s in audience.sections)]
     key_facts = choose_key_points(eligible, audience)
     rest = eligible if audience.key_points_repeat else [f for f in eligible if f not in key_facts]
@@ -222,6 +241,13 @@ def select(base: FactBase, audience: Audience, prepared: datetime.date, metric_l
 
     numbering = _Numbering(base)
     key_points = tuple(numbering.sentence(f) for f in key_facts)
+    changes = None
+    if previous is not None:
+        before, since = previous
+        chosen_ids = {f.id for f in [*key_facts, *rest]}
+        added = [f for f in sorted([*key_facts, *rest], key=chronological) if f.id not in before]
+        removed = tuple(before[i] for i in sorted(before) if i not in chosen_ids)
+        changes = Changes(since, tuple(numbering.sentence(f) for f in dict.fromkeys(added)), removed)
     sections = []
     for i, spec in enumerate(audience.sections):
         facts = [f for f in placed.get(i, []) if f.id not in series_ids]
@@ -243,4 +269,4 @@ def select(base: FactBase, audience: Audience, prepared: datetime.date, metric_l
     dates = [s.published for s in cited if s.published is not None]
     as_of = max(dates, key=lambda d: d.sort_key) if dates else None
     chosen = tuple(dict.fromkeys([*key_facts, *rest]))
-    return Brief(audience, prepared, as_of, key_points, tuple(sections), tuple(cited), tuple(numbering.notes), chosen)
+    return Brief(audience, prepared, as_of, key_points, tuple(sections), tuple(cited), tuple(numbering.notes), chosen, changes)
