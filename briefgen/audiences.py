@@ -15,7 +15,7 @@ SHIPPED_TEMPLATES = (
     if (Path(__file__).parent / "templates").is_dir()
     else Path(__file__).parent.parent / "templates"
 )
-PROFILE_FIELDS = {"title", "audience", "key_points", "topic_weights", "sections", "template", "show_changes"}
+PROFILE_FIELDS = {"title", "audience", "key_points", "topic_weights", "sections", "template", "show_changes", "charts", "timeline"}
 SECTION_FIELDS = {"title", "topics", "kinds", "require_any", "from", "until"}
 
 
@@ -45,6 +45,8 @@ class Audience:
     topic_weights: dict[str, int] = field(default_factory=dict)
     template: str = "brief"
     show_changes: bool = False  # a section on what changed since the previous edition
+    charts: bool = False  # draw series of two or more numeric values as figures
+    timeline_salience: int = 0  # with 1-5: a timeline of dated events of at least this salience
     path: Path | None = None
 
     @property
@@ -114,5 +116,7 @@ def load_audience(name: str, user_templates: Path | None) -> Audience:
         key_points_repeat=bool(key_points.get("repeat_in_sections", False)),
         key_point_kinds=tuple(key_points.get("kinds") or KINDS),
         topic_weights={str(k): int(v) for k, v in (raw.get("topic_weights") or {}).items()},
-        template=str(raw.get("template") or "brief"), show_changes=bool(raw.get("show_changes", False)), path=path,
+        template=str(raw.get("template") or "brief"), show_changes=bool(raw.get("show_changes", False)),
+        charts=bool(raw.get("charts", False)), timeline_salience=int((raw.get("timeline") or {}).get("min_salience", 0)),
+        path=path,
     )

@@ -74,6 +74,7 @@ class Job:
     render: Callable[[], bytes] | None = None
     pdf: Any = None  # a PdfJob, rendered in a worker process
     facts: dict[str, str] = field(default_factory=dict)
+    extras: dict[str, bytes] = field(default_factory=dict)  # files written beside the output (figures)
 
 
 def brief_date(explicit: datetime.date | None = None) -> datetime.date:
@@ -129,12 +130,16 @@ def fingerprint(request: BuildRequest, prepared: datetime.date) -> str:
 
 
 def _all_current(manifest: dict[str, Any], jobs: list[tuple[str, str, Path]]) -> bool:
+    """Whether every expected output, and every file recorded beside one, is as the last build left it."""
     recorded = manifest.get("outputs", {})
-    for _audience, _fmt, path in jobs:
-        entry = recorded.get(path.name)
-        if not entry or file_sha256(path) != entry.get("sha256"):
-            return False
-    return True
+    if any(path.name not in recorded for _a, _f, path in jobs):
+        return False
+    wanted = {(a, f) for a, f, _p in jobs}
+    directory = jobs[0][2].parent if jobs else Path(".")
+    return all(
+        file_sha256(directory / name) == entry.get("sha256")
+        for name, entry in recorded.items() if (entry.get("audience"), entry.get("format")) in wanted
+    )
 
 
 def _plan_markdown(brief: Brief, request: BuildRequest, out: Output) -> Job:
@@ -144,7 +149,18 @@ def _plan_markdown(brief: Brief, request: BuildRequest, out: Output) -> Job:
     text = render(brief, "md", request.templates)
     ensure_verified(verify_markdown(text, brief), out.path.name)
     data = text.encode("utf-8")
-    return Job(out, sha256_bytes(data), render=lambda: data)
+    extras = figure_files(brief)
+    key = sha256_bytes(data + b"".join(name.encode() + svg for name, svg in sorted(extras.items())))
+    return Job(out, key, render=lambda: data, extras=extras)
+
+
+def figure_files(brief: Brief) -> dict[str, bytes]:
+    """The SVG figures a Markdown brief refers to, written beside it."""
+    if not brief.figures:
+        return {}
+    from briefgen.charts import figure_name, series_svg
+
+    return {figure_name(brief.audience.name, s.figure): series_svg(s).encode("utf-8") for s in brief.figures}
 
 
 def _plan_pdf(brief: Brief, request: BuildRequest, out: Output) -> Job:
@@ -193,10 +209,15 @@ def plan(request: BuildRequest, base: FactBase, prepared: datetime.date, manifes
 
 
 def _needs_build(job: Job, manifest: dict[str, Any], force: bool) -> bool:
-    entry = manifest.get("outputs", {}).get(job.output.path.name)
+    recorded = manifest.get("outputs", {})
+    entry = recorded.get(job.output.path.name)
     if force or not entry or entry.get("key") != job.key:
         return True
-    return file_sha256(job.output.path) != entry.get("sha256")
+    directory = job.output.path.parent
+    return any(
+        file_sha256(directory / name) != recorded.get(name, {}).get("sha256")
+        for name in [job.output.path.name, *job.extras]
+    )
 
 
 def _render_all(jobs: list[Job], workers: int, progress: Callable[[str], None]) -> dict[str, bytes]:
@@ -237,10 +258,10 @@ def _record(manifest: dict[str, Any], jobs: list[Job], data: dict[str, bytes], f
     outputs = dict(manifest.get("outputs", {}))
     audiences = dict(manifest.get("audiences", {}))
     for job in jobs:
-        name = job.output.path.name
-        if name in data:
-            outputs[name] = {"audience": job.output.audience, "format": job.output.format, "key": job.key,
-                             "sha256": sha256_bytes(data[name])}
+        for name in [job.output.path.name, *job.extras]:
+            if name in data:
+                outputs[name] = {"audience": job.output.audience, "format": job.output.format, "key": job.key,
+                                 "sha256": sha256_bytes(data[name])}
         previous = audiences.get(job.output.audience)
         if previous and previous.get("facts") == job.facts:
             continue
@@ -291,6 +312,9 @@ def build(request: BuildRequest, progress: Callable[[str], None] = lambda _msg: 
         data = _render_all(todo, request.jobs, progress)
         for job in jobs:
             if job.output.path.name in data:
+                for name, extra in job.extras.items():
+                    write_atomic(request.output / name, extra)
+                    data[name] = extra
                 write_atomic(job.output.path, data[job.output.path.name])
             else:
                 job.output.status = "up to date"

@@ -6,10 +6,11 @@ import datetime
 import re
 from pathlib import Path
 
-from briefgen.anchoring import normalise
+from briefgen.analysis import metric_groups
 from briefgen.errors import Problem
 from briefgen.factbase import FactBase, load_fact_base
 from briefgen.facts import Fact
+from briefgen.selection import format_quantity
 from briefgen.sentences import split_sentences
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -27,13 +28,16 @@ def contains_number(text: str, number: str) -> bool:
     return re.search(rf"(?<![\d.,]){re.escape(number)}(?![\d]|[.,]\d)", plain) is not None
 
 
-def _format_value(value: float) -> str:
+def _format_value(value: float | str) -> str:
+    if isinstance(value, str):
+        return value
     return str(int(value)) if value == int(value) else repr(value)
 
 
 def check_numbers(fact: Fact) -> list[str]:
-    quotes = " ".join(normalise(ev.quote) for ev in fact.evidence)
-    allowed = {_format_value(fact.quantity.value)} if fact.quantity else set()
+    # The quotes as written (white space folded, dashes kept): "2013-14" must stay two numbers.
+    quotes = " ".join(" ".join(ev.quote.split()) for ev in fact.evidence)
+    allowed = {_format_value(fact.quantity.value)} if fact.quantity and fact.quantity.numeric else set()
     missing = [n for n in numbers_in(fact.statement) if n not in allowed and not contains_number(quotes, n)]
     return [f"statement has '{n}', which its quote does not contain" for n in dict.fromkeys(missing)]
 
@@ -99,10 +103,23 @@ def stale_figures(base: FactBase, today: datetime.date, years: float) -> list[Pr
     return problems
 
 
+def disagreement_warnings(base: FactBase) -> list[Problem]:
+    """Warn where sources give different values of one metric for the same date."""
+    problems = []
+    for group in metric_groups(base.facts).values():
+        for clash in group.disagreements():
+            first = clash[0]
+            values = "; ".join(f"{f.id} ({f.evidence[0].source}): {format_quantity(f.quantity)}" for f in clash)  # type: ignore[arg-type]
+            message = f"sources disagree on {group.metric} as of {first.as_of.text()}: {values}"  # type: ignore[union-attr]
+            problems.append(Problem(first.file, first.line, first.id, message, "warning"))
+    return problems
+
+
 def run_check(root: Path, stale_years: float = 3.0, today: datetime.date | None = None) -> tuple[FactBase, list[Problem]]:
     """Load the fact base at root and apply every rule; return it with all problems, sorted."""
     base, problems = load_fact_base(root)
     problems += check_base(base)
     problems += stale_figures(base, today or datetime.date.today(), stale_years)
+    problems += disagreement_warnings(base)
     problems.sort(key=lambda p: (p.file, p.line or 0, p.severity != "error"))
     return base, problems

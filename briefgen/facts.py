@@ -13,11 +13,15 @@ from briefgen.sources import ID_RE
 
 KINDS = ("event", "figure", "assessment")
 CONFIDENCE = ("low", "moderate", "high")
+# ICD 203's expressions of likelihood: the only likelihood words an assessment may carry.
+LIKELIHOOD = (
+    "almost no chance", "very unlikely", "unlikely", "roughly even chance", "likely", "very likely", "almost certain",
+)
 STATUSES = ("active", "superseded")
 EVIDENCE_FIELDS = {"source", "quote", "prefix", "suffix"}
 FACT_FIELDS = EVIDENCE_FIELDS | {
     "id", "statement", "kind", "date", "as_of", "topics", "audiences", "salience",
-    "quantity", "also", "confidence", "status", "superseded_by",
+    "quantity", "also", "confidence", "likelihood", "status", "superseded_by",
 }
 REQUIRED_FACT_FIELDS = ("id", "statement", "kind", "topics", "source", "quote")
 QUANTITY_FIELDS = {"value", "unit", "metric", "approximate"}
@@ -38,10 +42,14 @@ class Evidence:
 class Quantity:
     """The figure a fact reports, with the measure it belongs to."""
 
-    value: float
+    value: float | str  # a number, or a name for categorical measures such as a partnership's level
     unit: str
     metric: str
     approximate: bool = False
+
+    @property
+    def numeric(self) -> bool:
+        return not isinstance(self.value, str)
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,7 @@ class Fact:
     audiences: tuple[str, ...] = ()
     salience: int = 2
     confidence: str | None = None
+    likelihood: str | None = None
     status: str = "active"
     superseded_by: str | None = None
 
@@ -181,14 +190,18 @@ class _FactParser:
             return None
         for key in raw.keys() - QUANTITY_FIELDS:
             self.problem(f"quantity: unknown field '{key}'")
-        value, unit, metric = raw.get("value"), raw.get("unit"), raw.get("metric")
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            self.problem("quantity: 'value' must be a number")
+        value, unit, metric = raw.get("value"), raw.get("unit", ""), raw.get("metric")
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)) or value == "":
+            self.problem("quantity: 'value' must be a number (or a name, for a categorical measure)")
             return None
-        if not (isinstance(unit, str) and unit and isinstance(metric, str) and ID_RE.match(metric)):
-            self.problem("quantity: needs 'unit' (text) and 'metric' (a lowercase-hyphenated name)")
+        if not (isinstance(unit, str) and (unit or isinstance(value, str))):
+            self.problem("quantity: a number needs a 'unit' such as 'USD billion' or 'projects'")
             return None
-        return Quantity(float(value), unit, metric, bool(raw.get("approximate", False)))
+        if not (isinstance(metric, str) and ID_RE.match(metric)):
+            self.problem("quantity: needs a 'metric' (a lowercase-hyphenated name)")
+            return None
+        number = value if isinstance(value, str) else float(value)
+        return Quantity(number, unit, metric, bool(raw.get("approximate", False)))
 
     def salience(self) -> int:
         value = self.raw.get("salience", 2)
@@ -204,8 +217,8 @@ class _FactParser:
             self.problem("a figure needs a 'quantity' {value, unit, metric}")
         if fact.kind == "figure" and "as_of" not in self.raw:
             self.problem("a figure needs an 'as_of' date")
-        if fact.confidence and fact.kind != "assessment":
-            self.problem("only an assessment carries a confidence")
+        if (fact.confidence or fact.likelihood) and fact.kind != "assessment":
+            self.problem("only an assessment carries a confidence or likelihood")
 
     def parse(self) -> Fact:
         for key in sorted(self.raw.keys() - FACT_FIELDS, key=str):
@@ -235,6 +248,7 @@ class _FactParser:
             date=self.date("date"), as_of=self.date("as_of"), quantity=self.quantity(),
             audiences=self.names("audiences"), salience=self.salience(),
             confidence=self.choice("confidence", CONFIDENCE, None),
+            likelihood=self.choice("likelihood", LIKELIHOOD, None),
             status=self.choice("status", STATUSES, "active") or "active",
             superseded_by=self.text("superseded_by"),
         )

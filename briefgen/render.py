@@ -14,6 +14,7 @@ import markupsafe
 from jinja2.sandbox import SandboxedEnvironment
 
 from briefgen import __version__
+from briefgen.analysis import source_descriptor, source_summary
 from briefgen.audiences import SHIPPED_TEMPLATES
 from briefgen.errors import TemplateError
 from briefgen.selection import Brief, Citation, Note, Sentence
@@ -86,8 +87,7 @@ def note_text(note: Note, style: Style) -> str:
 def source_entry(source: Source, style: Style) -> str:
     """One entry of the sources section."""
     author = f"{style.escape(source.author)}. " if source.author else ""
-    kind = style.escape(source.type[:1].upper() + source.type[1:])
-    return f"{author}{_title(source, style)}. {_imprint(source, style)}. {kind}."
+    return f"{author}{_title(source, style)}. {_imprint(source, style)}."
 
 
 def md_cite(sentence: Sentence) -> Safe:
@@ -119,12 +119,30 @@ FORMATS: dict[str, dict[str, Any]] = {
         "suffix": ".html.j2",
         "escape": HTML.escape,
         "filters": {
+            "chart_uri": lambda series: Safe(svg_data_uri(series)),
             "cite": html_cite,
             "call": html_call,
             "reference": lambda source: Safe(source_entry(source, HTML)),
         },
     },
 }
+
+
+def brief_source_summary(brief: Brief) -> str:
+    counts = [len({c.source.id for c in s.note.citations}) for s in brief.sentences]
+    return source_summary(list(brief.sources), counts, len(brief.disagreements))
+
+
+def svg_data_uri(series: Any) -> str:
+    from briefgen.charts import svg_data_uri as uri
+
+    return uri(series)
+
+
+def figure_name(audience: str, number: int) -> str:
+    from briefgen.charts import figure_name as name
+
+    return name(audience, number)
 
 
 def _finalize(escape):
@@ -154,6 +172,11 @@ def make_environment(user_templates: Path | None, fmt: str) -> jinja2.Environmen
         lstrip_blocks=True,
     )
     env.filters.update(spec["filters"])
+    env.globals.update(
+        source_descriptor=source_descriptor,
+        source_summary=brief_source_summary,
+        figure_name=lambda brief, series: figure_name(brief.audience.name, series.figure),
+    )
     env.filters["raw"] = lambda v: Safe(v)
     env.filters["yamlstr"] = lambda v: Safe(json.dumps(str(v), ensure_ascii=False))
     return env

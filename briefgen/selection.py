@@ -6,6 +6,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
+from briefgen.analysis import MetricGroup, metric_groups
 from briefgen.audiences import Audience, SectionSpec
 from briefgen.dates import DateSpec
 from briefgen.factbase import FactBase
@@ -41,7 +42,14 @@ class Sentence:
 
     @property
     def text(self) -> str:
-        return self.fact.statement
+        """The statement, with the source's likelihood and confidence where an assessment gives them."""
+        fact = self.fact
+        tags = [t for t in (fact.likelihood, f"{fact.confidence} confidence" if fact.confidence else None) if t]
+        if not tags:
+            return fact.statement
+        body = fact.statement.rstrip()
+        end = body[-1] if body[-1] in ".!?" else "."
+        return f"{body.rstrip('.!?')} ({'; '.join(tags)}){end}"
 
 
 @dataclass(frozen=True)
@@ -52,12 +60,30 @@ class SeriesRow:
 
 
 @dataclass(frozen=True)
+class Caption:
+    """A figure's caption: a sentence of ours whose note cites every value drawn."""
+
+    text: str
+    note: Note
+
+
+@dataclass(frozen=True)
 class Series:
     """Values of one metric at several dates (or from several sources), one cited row each."""
 
     metric: str
     label: str
     rows: tuple[SeriesRow, ...]
+    unit: str = ""
+    points: tuple[tuple[float, float], ...] = ()  # (decimal year, value) when the series can be charted
+    caption: Caption | None = None
+    figure: int = 0
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    when: str
+    sentence: Sentence
 
 
 @dataclass(frozen=True)
@@ -94,6 +120,8 @@ class Brief:
     notes: tuple[Note, ...]
     facts: tuple[Fact, ...]
     changes: Changes | None = None
+    timeline: tuple[TimelineRow, ...] = ()
+    disagreements: tuple[Series, ...] = ()
 
     @property
     def sentences(self) -> list[Sentence]:
@@ -104,7 +132,13 @@ class Brief:
             found += [s for p in section.paragraphs for s in p]
             found += [row.sentence for series in section.series for row in series.rows]
             found += section.judgements
+        found += [row.sentence for row in self.timeline]
+        found += [row.sentence for d in self.disagreements for row in d.rows]
         return found
+
+    @property
+    def figures(self) -> list[Series]:
+        return [s for section in self.sections for s in section.series if s.caption is not None]
 
 
 def matches(spec: SectionSpec, fact: Fact) -> bool:
@@ -152,15 +186,6 @@ def assign_sections(facts: list[Fact], audience: Audience) -> dict[int, list[Fac
     return placed
 
 
-def series_metrics(facts: list[Fact]) -> dict[str, list[Fact]]:
-    """Metrics with at least two values among the facts: a series or a disagreement."""
-    by_metric: dict[str, list[Fact]] = defaultdict(list)
-    for fact in facts:
-        if fact.quantity is not None and fact.kind == "figure":
-            by_metric[fact.quantity.metric].append(fact)
-    return {m: sorted(fs, key=chronological) for m, fs in by_metric.items() if len(fs) >= 2}
-
-
 def paragraphs_of(facts: list[Fact]) -> list[list[Fact]]:
     paragraphs: list[list[Fact]] = []
     for fact in sorted(facts, key=chronological):
@@ -185,6 +210,8 @@ def format_number(value: float) -> str:
 
 def format_quantity(q: Quantity) -> str:
     """'US$42.5 billion', '¥2.8 trillion', '14.6%', '3,320 projects'; 'approx.' where hedged."""
+    if isinstance(q.value, str):
+        return q.value
     number = format_number(q.value)
     words = q.unit.split()
     if words and words[0] in _CURRENCY:
@@ -204,6 +231,16 @@ class _Numbering:
         self.notes: list[Note] = []
         self.cited: list[str] = []
 
+    def citations_again(self, fact: Fact) -> list[Citation]:
+        """Citations of a fact whose sources are all cited already: short references."""
+        return [Citation(self.base.sources[a.source], a.locator, ev.quote, False)
+                for ev, a in zip(fact.evidence, self.base.anchors_of(fact), strict=False)]
+
+    def note(self, fact: Fact, citations: tuple[Citation, ...]) -> Note:
+        note = Note(len(self.notes) + 1, fact, citations)
+        self.notes.append(note)
+        return note
+
     def sentence(self, fact: Fact) -> Sentence:
         citations = []
         for ev, anchor in zip(fact.evidence, self.base.anchors_of(fact), strict=False):
@@ -211,13 +248,45 @@ class _Numbering:
             if first:
                 self.cited.append(anchor.source)
             citations.append(Citation(self.base.sources[anchor.source], anchor.locator, ev.quote, first))
-        note = Note(len(self.notes) + 1, fact, tuple(citations))
-        self.notes.append(note)
-        return Sentence(fact, note)
+        return Sentence(fact, self.note(fact, tuple(citations)))
 
 
 def metric_label(metric: str, labels: dict[str, str]) -> str:
     return labels.get(metric) or metric.replace("-", " ").capitalize()
+
+
+def _row(fact: Fact, numbering: _Numbering) -> SeriesRow:
+    when = fact.as_of.text() if fact.as_of else "—"
+    return SeriesRow(when, format_quantity(fact.quantity) if fact.quantity else "—", numbering.sentence(fact))
+
+
+def _decimal_year(fact: Fact) -> float:
+    year, month, day = fact.as_of.sort_key  # type: ignore[union-attr]
+    return float(year) + (month - 1) / 12 + (day - 1) / 365
+
+
+def chart_points(facts: tuple[Fact, ...]) -> tuple[str, tuple[tuple[float, float], ...]] | None:
+    """The unit and points of a series that can be drawn: numbers in one unit at two or more dates."""
+    quantities = [f.quantity for f in facts if f.quantity is not None]
+    units = {q.unit for q in quantities}
+    if len(units) != 1 or not all(q.numeric for q in quantities):
+        return None
+    points = tuple(sorted({(_decimal_year(f), float(f.quantity.value)) for f in facts}))  # type: ignore[union-attr, arg-type]
+    return (units.pop(), points) if len({x for x, _ in points}) >= 2 else None
+
+
+def _series(group: MetricGroup, label: str, numbering: _Numbering, audience: Audience, figures: list[int]) -> Series:
+    rows = tuple(_row(f, numbering) for f in group.facts)
+    drawable = chart_points(group.facts)
+    if not (audience.charts and drawable):
+        return Series(group.metric, label, rows)
+    unit, points = drawable
+    figures.append(len(figures) + 1)
+    number = figures[-1]
+    text = f"Figure {number} draws the values of {label.lower()} in the table above, in {unit}."
+    citations = tuple(c for row in rows for c in numbering.citations_again(row.sentence.fact))
+    note = numbering.note(group.facts[0], citations)
+    return Series(group.metric, label, rows, unit, points, Caption(text, note), number)
 
 
 def select(
@@ -234,10 +303,10 @@ def select(
     rest = eligible if audience.key_points_repeat else [f for f in eligible if f not in key_facts]
     placed = assign_sections(rest, audience)
     # A series shows every value of its metric, key points included, in the first section that takes one.
-    in_series = series_metrics(eligible)
+    groups = {m: g for m, g in metric_groups(eligible).items() if g.is_series or g.disagreements()}
     homes = assign_sections(eligible, audience)
-    series_home = {m: min(i for i, fs in homes.items() if set(fs) & set(members)) for m, members in in_series.items()}
-    series_ids = {f.id for fs in in_series.values() for f in fs}
+    series_home = {m: min(i for i, fs in homes.items() if set(fs) & set(g.facts)) for m, g in groups.items()}
+    series_ids = {f.id for g in groups.values() for f in g.facts}
 
     numbering = _Numbering(base)
     key_points = tuple(numbering.sentence(f) for f in key_facts)
@@ -248,25 +317,32 @@ def select(
         added = [f for f in sorted([*key_facts, *rest], key=chronological) if f.id not in before]
         removed = tuple(before[i] for i in sorted(before) if i not in chosen_ids)
         changes = Changes(since, tuple(numbering.sentence(f) for f in dict.fromkeys(added)), removed)
-    sections = []
+    sections, figures = [], []
     for i, spec in enumerate(audience.sections):
         facts = [f for f in placed.get(i, []) if f.id not in series_ids]
         prose = [f for f in facts if f.kind != "assessment"]
         judged = sorted((f for f in facts if f.kind == "assessment"), key=lambda f: (-f.salience, f.file, f.line))
         paragraphs = tuple(tuple(numbering.sentence(f) for f in p) for p in paragraphs_of(prose))
         series = tuple(
-            Series(m, metric_label(m, metric_labels), tuple(
-                SeriesRow(f.as_of.text() if f.as_of else "—", format_quantity(f.quantity), numbering.sentence(f))
-                for f in in_series[m] if f.quantity is not None
-            ))
-            for m in sorted(in_series) if series_home[m] == i
+            _series(g, metric_label(m, metric_labels), numbering, audience, figures)
+            for m, g in groups.items() if series_home[m] == i
         )
         judgements = tuple(numbering.sentence(f) for f in judged)
         section = Section(spec.title, paragraphs, series, judgements)
         if not section.empty:
             sections.append(section)
+    timeline = tuple(
+        TimelineRow(f.date.text() if f.date else "—", numbering.sentence(f))
+        for f in sorted(eligible, key=chronological)
+        if audience.timeline_salience and f.kind == "event" and f.date and f.salience >= audience.timeline_salience
+    )
+    disagreements = tuple(
+        Series(g.metric, metric_label(m, metric_labels), tuple(_row(f, numbering) for f in clash))
+        for m, g in groups.items() for clash in g.disagreements()
+    )
     cited = [base.sources[s] for s in numbering.cited]
     dates = [s.published for s in cited if s.published is not None]
     as_of = max(dates, key=lambda d: d.sort_key) if dates else None
     chosen = tuple(dict.fromkeys([*key_facts, *rest]))
-    return Brief(audience, prepared, as_of, key_points, tuple(sections), tuple(cited), tuple(numbering.notes), chosen, changes)
+    return Brief(audience, prepared, as_of, key_points, tuple(sections), tuple(cited), tuple(numbering.notes), chosen,
+                 changes, timeline, disagreements)

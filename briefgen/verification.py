@@ -26,7 +26,7 @@ def _body_blocks(markdown: str) -> list[str]:
     for i, line in enumerate(lines):
         stripped = line.strip()
         nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
-        if not stripped or stripped.startswith("#") or stripped.startswith(("- ", "* ", "|")):
+        if not stripped or stripped.startswith(("#", "![")) or stripped.startswith(("- ", "* ", "|")):
             if current:
                 blocks.append(" ".join(current))
                 current = []
@@ -60,12 +60,12 @@ def verify_markdown(markdown: str, brief: Brief) -> list[str]:
             if not _ENDS_CITED.search(sentence.rstrip()):
                 problems.append(f"sentence without a footnote: \"{sentence[:160]}\"")
     present = md_text(markdown)
+    in_tables = {row.sentence.fact.id for s in brief.sections for series in s.series for row in series.rows}
+    texts = {s.fact.id: s.text for s in brief.sentences}
     for fact in brief.facts:
-        if fact.kind == "figure" and fact.quantity and any(
-            row.sentence.fact.id == fact.id for s in brief.sections for series in s.series for row in series.rows
-        ):
+        if fact.id in in_tables:
             continue
-        if md_escape(fact.statement) not in present:
+        if md_escape(texts.get(fact.id, fact.statement)) not in present:
             problems.append(f"fact {fact.id} was selected but does not appear in the brief")
     return problems
 

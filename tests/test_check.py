@@ -44,7 +44,7 @@ def test_fixture_base_is_clean(base):
         (("topics: [partnership-upgrades]", "topics: [partnership-upgrades]\n  salience: 9"), "salience must be"),
         (("topics: [partnership-upgrades]", "topics: [partnership-upgrades]\n  status: superseded"), "superseded, but"),
         (("topics: [partnership-upgrades]", "topics: [partnership-upgrades]\n  status: superseded\n  superseded_by: ghost"), "superseded_by 'ghost' is not a fact id"),
-        (("topics: [partnership-upgrades]", "topics: [partnership-upgrades]\n  confidence: high"), "only an assessment carries a confidence"),
+        (("topics: [partnership-upgrades]", "topics: [partnership-upgrades]\n  confidence: high"), "only an assessment carries a confidence or likelihood"),
         (("- id: extra-fact", "- id: Extra Fact"), "id must be lowercase"),
     ],
 )

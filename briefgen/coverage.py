@@ -1,0 +1,377 @@
+"""Which sentences of a source carry a fact (a date, a figure, a named agreement), and which no fact covers yet.
+
+The sentence detection and the covered rule here are the ones `briefgen extract` proposes candidates with.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from briefgen.anchoring import AnchorError, Match, anchor, normalise
+from briefgen.dates import DateError, parse_date
+from briefgen.errors import FactBaseError, Problem, UsageError
+from briefgen.factbase import FactBase
+from briefgen.readers import YamlProblem, line_of, read_yaml
+from briefgen.sentences import split_sentences
+from briefgen.sources import SourceText
+
+# --- Which lines are prose ------------------------------------------------------------------------
+
+_REFERENCES_HEAD = re.compile(r"^\s*(references|bibliography|works cited)\s*:?\s*$", re.I)
+_FURNITURE = re.compile(r"^\s*(\d{1,3}|page \d+|no\. ?\d+|issue:? ?\d+|issn [\d-]+)\s*$", re.I)
+_REFERENCE_LINE = re.compile(
+    r"https?://|www\.|available at:|^\s*[^()\n]{2,80}\.\s\((?:1[89]\d\d|20\d\d|n\.d\.)[a-z]?[,)]", re.I
+)
+_BOILERPLATE = re.compile(
+    r"leave a reply|you are commenting using|fill in your details|log out|connecting to %s|click here"
+    r"|views expressed|all rights reserved|comments are welcome|now available on|share this|subscribe"
+    r"|image credit|billboard banner|^\W*source:",
+    re.I,
+)
+_LINE_END_HYPHEN = re.compile(r"\w[-\u2010\u2011]$")
+_FOOTNOTE_CALL_START = re.compile(r"^\d{1,2}\s+(?=[A-Z“\"])")
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\d{0,2}$")
+_MIN_WORDS = 5
+
+
+def _is_break(line: str) -> bool:
+    """Blank lines, page numbers, capitals-only headings and reference entries end a run of prose."""
+    text = line.strip()
+    heading = any(c.isalpha() for c in text) and not any(c.islower() for c in text)
+    return not text or heading or bool(_FURNITURE.match(text) or _REFERENCE_LINE.search(text))
+
+
+def _join(lines: list[str]) -> str:
+    """Join hard-wrapped lines; a hyphen at a line end joins the word, as the normaliser does."""
+    joined = lines[0]
+    for line in lines[1:]:
+        joined += line if _LINE_END_HYPHEN.search(joined) else " " + line
+    return joined
+
+
+def _blocks(raw: str, page_starts: tuple[int, ...]) -> Iterator[str]:
+    """Yield runs of prose: a paginated source's paragraphs joined up (never across pages), else single lines."""
+    current: list[str] = []
+    for number, line in enumerate(raw.split("\n"), start=1):
+        if _REFERENCES_HEAD.match(line):
+            break  # a reference list runs to the end of the text
+        if current and (number in page_starts or _is_break(line) or not page_starts):
+            yield _join(current)
+            current = []
+        if not _is_break(line):
+            current.append(line.strip())
+    if current:
+        yield _join(current)
+
+
+# --- What a sentence carries ----------------------------------------------------------------------
+
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_MONTH = rf"(?:{_MONTHS}|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?)"
+_QUAL = r"(?:(?P<q>early|mid|late|Early|Mid|Late)[- ](?:the )?)?"
+_ORD = r"\d{1,2}(?:st|nd|rd|th)"
+_DATE_PATTERNS = {
+    "days": re.compile(rf"\b(?P<d>\d{{1,2}}) (?P<m>{_MONTH}) to (?P<d2>\d{{1,2}}) (?P<m2>{_MONTH}),? (?P<y>\d{{4}})\b"),
+    "iso": re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b"),
+    "dmy": re.compile(rf"\b(?P<d>\d{{1,2}}) (?P<m>{_MONTH}),? (?P<y>\d{{4}})\b"),
+    "mdy": re.compile(rf"\b(?P<m>{_MONTH}) (?P<d>\d{{1,2}}), (?P<y>\d{{4}})\b"),
+    "month": re.compile(rf"{_QUAL}\b(?P<m>{_MONTH}),? (?P<y>\d{{4}})\b"),
+    "decade": re.compile(rf"{_QUAL}\b(?P<y>\d{{3}}0)s\b"),
+    "century": re.compile(rf"{_QUAL}\b(?P<n>{_ORD})(?: and (?P<n2>{_ORD}))?[- ]centur"),
+    "year": re.compile(rf"{_QUAL}\b(?P<y>1\d\d\d|20\d\d)\b(?!\.\d|,\d{{3}})"),
+    "old-year": re.compile(r"\b(?:in|since|by|from|until|of) (?P<y>\d{3})\b(?!\.\d)"),
+}
+_DAY_MONTH = re.compile(rf"\b\d{{1,2}} {_MONTH}|{_MONTH} \d{{1,2}}\b")
+_CITATION = re.compile(r"\([^()]*\b\d{4}[a-z]?\b[^()]*\)")
+_NOT_FIGURES = re.compile(
+    r"\b\d+(?:st|nd|rd|th)\b"  # ordinals: '40th anniversary'
+    r"|\b(?:Article|Chapter|Section|No\.) \d+"  # numbered parts: 'Article 9'
+    r"|\b(?=\w*[A-Za-z])(?=\w*\d)\w+"  # model names: 'P-3C', 'G20'
+    r"|(?<=[a-z.,;:”\"')])\d{1,2}\b"  # footnote calls: 'operations2', 'in 1973.2'
+)
+_MONEY = re.compile(r"per ?cent|%|[$¥€£]|\b(?:USD|yen|dollars?|billion|million|trillion)\b", re.I)
+_NAME_WORDS = (
+    r"Agreements?|Partnerships?|Dialogues?|Plans?|Memorandum|Statements?|Visions?|Strateg(?:y|ies)"
+    r"|Initiatives?|Accords?|Treat(?:y|ies)|Declarations?|Frameworks?|Programmes?|Programs?|Pacts?|Charters?|Quad"
+)
+_NAMED = re.compile(rf"((?:\b[A-Z][\w’'&-]*\s+(?:(?:of|and|for|on)\s+)?)+)(?:{_NAME_WORDS})\b")
+_ACRONYM_NAMED = re.compile(r"\bMOUs?\b|\bMemorandum of Understanding\b")
+_NOT_A_NAME = {"The", "This", "That", "These", "Those", "A", "An", "Its", "Their", "Our", "Such", "Any", "Each"}
+_VISIT = re.compile(r"\b(?:visit\w*|trips?|travell?ed|toured)\b", re.I)
+_JUDGEMENT = re.compile(
+    r"\b(?:[Aa]rgu|[Ll]ikel|[Uu]nlikel|[Ss]hould|[Ii]mportan|[Cc]rucial|[Cc]ritical|[Ss]ignifican|[Pp]erhaps"
+    r"|[Pp]robabl|[Ee]xpect|[Bb]eliev|[Ss]uggest|[Aa]ppear|[Ss]eems?\b|[Ee]ssential|[Nn]ecessit|[Ee]vident"
+    r"|[Nn]otabl|[Vv]aluable)\w*|\b(?:is|are) bound to\b|\b(?:may|might|could|must)\b|remains to be seen"
+)
+
+
+@dataclass(frozen=True)
+class Cues:
+    """What a sentence carries that may make it worth a fact."""
+
+    date: str | None  # the first explicit date, in the schema's date grammar
+    figure: bool
+    name: bool  # a named agreement, partnership, dialogue, plan, strategy...
+    visit: bool
+    judgement: bool
+
+    @property
+    def important(self) -> bool:
+        """A date, a figure or a named agreement: what coverage expects a fact for (a judgement alone is not)."""
+        return self.date is not None or self.figure or self.name
+
+    @property
+    def proposable(self) -> bool:
+        return self.important or self.visit or self.judgement
+
+    @property
+    def kind(self) -> str:
+        return "figure" if self.figure else "assessment" if self.judgement else "event"
+
+
+def _month(name: str) -> str:
+    if name.isdigit():
+        return name
+    key = name.rstrip(".")[:3].lower()
+    return f"{[m[:3].lower() for m in _MONTHS.split('|')].index(key) + 1:02d}"
+
+
+def _date_text(kind: str, m: re.Match[str]) -> str:
+    g = {k: v for k, v in m.groupdict().items() if v}
+    qual = f"{g['q'].lower()} " if "q" in g else ""
+    if kind == "days":
+        return f"{g['y']}-{_month(g['m'])}-{int(g['d']):02d}/{g['y']}-{_month(g['m2'])}-{int(g['d2']):02d}"
+    if kind == "century":  # parse_date refuses a wrong suffix ('2th century')
+        return f"{qual}{g['n']} century" + (f"/{g['n2']} century" if "n2" in g else "")
+    if kind in ("decade", "year", "old-year"):
+        return f"{qual}{g['y']}" + ("s" if kind == "decade" else "")
+    if kind == "month":
+        return f"{qual}{g['y']}-{_month(g['m'])}"
+    return f"{g['y']}-{_month(g['m'])}-{int(g['d']):02d}"
+
+
+def guess_date(sentence: str) -> str | None:
+    """The first explicit date in the sentence, in the schema's grammar ('2014-08', '1630s'); citations aside."""
+    found: list[tuple[int, int, str]] = []
+    prose = _CITATION.sub(lambda c: " " * len(c.group()), sentence)
+    for kind, pattern in _DATE_PATTERNS.items():
+        for m in pattern.finditer(prose):
+            try:
+                found.append((m.start(), m.start() - m.end(), parse_date(_date_text(kind, m)).raw))
+            except DateError:
+                continue
+    return min(found)[2] if found else None
+
+
+def _has_figure(sentence: str) -> bool:
+    bare = _CITATION.sub(" ", sentence)
+    money = bool(_MONEY.search(bare))
+    for pattern in (*_DATE_PATTERNS.values(), _DAY_MONTH, _NOT_FIGURES):
+        bare = pattern.sub(" ", bare)
+    return money or any(c.isdigit() for c in bare)
+
+
+def _has_name(sentence: str) -> bool:
+    if _ACRONYM_NAMED.search(sentence):
+        return True
+    for m in _NAMED.finditer(sentence):
+        words = [w for w in m.group(1).split() if w not in ("of", "and", "for", "on")]
+        if any(w not in _NOT_A_NAME for w in words):
+            return True
+    return False
+
+
+def cues_of(sentence: str) -> Cues:
+    """Detect the date, figure, named agreement, visit and judgement cues of one sentence."""
+    return Cues(
+        date=guess_date(sentence), figure=_has_figure(sentence), name=_has_name(sentence),
+        visit=bool(_VISIT.search(sentence)), judgement=bool(_JUDGEMENT.search(sentence)),
+    )
+
+
+# --- Sentences of a source, and whether a fact covers them ----------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceSentence:
+    """One prose sentence of a source, with its span in the normalised text and its locator."""
+
+    text: str  # as in the source, its lines joined
+    normal: str  # the normalised text it occupies
+    start: int
+    end: int
+    locator: str
+    before: str  # the sentence just before it, to tell a repeated sentence apart
+    cues: Cues
+
+
+def _keepable(sentence: str, paginated: bool) -> bool:
+    if len(sentence.split()) < _MIN_WORDS or _BOILERPLATE.search(sentence):
+        return False
+    # A paginated source breaks sentences at page ends; elsewhere an unfinished line is a title or a byline.
+    return paginated or bool(_SENTENCE_END.search(sentence))
+
+
+def source_sentences(text: SourceText) -> list[SourceSentence]:
+    """Split a source into located prose sentences, leaving out page furniture, references and boilerplate."""
+    starts = text.source.page_starts
+    found: list[SourceSentence] = []
+    cursor, before = 0, ""
+    for block in _blocks(text.raw, starts):
+        for piece in split_sentences(block):
+            sentence = _FOOTNOTE_CALL_START.sub("", piece)
+            needle = normalise(sentence)
+            at = text.normal.text.find(needle, cursor) if needle else -1
+            if at != -1 and _keepable(sentence, bool(starts)):
+                cursor = at + len(needle)
+                where = text.locator(Match(at, cursor, text.normal.line_at(at), text.normal.line_at(cursor - 1)))
+                found.append(SourceSentence(sentence, needle, at, cursor, where, before, cues_of(sentence)))
+            before = sentence
+    return found
+
+
+@dataclass(frozen=True)
+class KnownQuotes:
+    """What the fact base already quotes from one source: anchored spans and normalised quotes."""
+
+    spans: tuple[tuple[int, int], ...]
+    quotes: tuple[str, ...]
+
+
+def known_quotes(base: FactBase, source_id: str) -> KnownQuotes:
+    spans = tuple((a.match.start, a.match.end) for a in base.anchors.values() if a.source == source_id)
+    quotes = tuple(normalise(ev.quote) for f in base.facts for ev in f.evidence if ev.source == source_id)
+    return KnownQuotes(spans, quotes)
+
+
+def is_covered(sentence: SourceSentence, known: KnownQuotes) -> bool:
+    """Whether a fact already says this sentence: a quote spans half of it, or a quote fills 40% of its text.
+
+    The second test catches a sentence the source repeats, whose other occurrence a fact anchors to.
+    """
+    half = (sentence.end - sentence.start) / 2
+    if any(min(end, sentence.end) - max(start, sentence.start) >= half for start, end in known.spans):
+        return True
+    return any(len(q) >= 0.4 * len(sentence.normal) and q in sentence.normal for q in known.quotes)
+
+
+def source_text(base: FactBase, source_id: str) -> SourceText:
+    """The text of a registered source; an unknown id is a usage error naming the known ones."""
+    if source_id not in base.texts:
+        raise UsageError(f"unknown source '{source_id}' (known: {', '.join(sorted(base.sources))})")
+    return base.texts[source_id]
+
+
+def load_checked(root: Path) -> FactBase:
+    """Load the fact base and apply every check; raise FactBaseError if it has errors."""
+    from briefgen.checks import run_check
+
+    base, problems = run_check(root)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise FactBaseError(errors)
+    return base
+
+
+# --- Exclusions and the report --------------------------------------------------------------------
+
+EXCLUSIONS = "exclusions.yaml"
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """A sentence left uncovered on purpose: where its quote starts, and why."""
+
+    source: str
+    start: int
+    reason: str
+
+
+def _exclusion(entry: Any, base: FactBase) -> Exclusion | str:
+    if not isinstance(entry, dict):
+        return "each exclusion must be a mapping of source, quote and reason"
+    unknown = sorted(str(k) for k in entry if k not in ("source", "quote", "reason"))
+    if unknown:
+        return f"unknown field '{unknown[0]}' (allowed: source, quote, reason)"
+    source, quote, reason = (entry.get(k) for k in ("source", "quote", "reason"))
+    if not all(isinstance(v, str) and v.strip() for v in (source, quote, reason)):
+        return "an exclusion needs 'source', 'quote' and 'reason', each as text"
+    if source not in base.texts:
+        return f"unknown source '{source}' (known: {', '.join(sorted(base.sources))})"
+    try:
+        return Exclusion(source, anchor(base.texts[source].normal, quote).start, reason)
+    except AnchorError as exc:
+        return f"exclusion quote: {exc} (source {source})"
+
+
+def load_exclusions(base: FactBase) -> tuple[list[Exclusion], list[Problem]]:
+    """Read exclusions.yaml (optional); every entry's quote must anchor in its source."""
+    path = base.root / EXCLUSIONS
+    if not path.is_file():
+        return [], []
+    try:
+        data = read_yaml(path)
+    except YamlProblem as exc:
+        return [], [Problem(EXCLUSIONS, exc.line, None, exc.message)]
+    if not isinstance(data, list):
+        return [], [Problem(EXCLUSIONS, line_of(data), None, "must be a YAML list of {source, quote, reason}")]
+    found, problems = [], []
+    for entry in data:
+        result = _exclusion(entry, base)
+        if isinstance(result, Exclusion):
+            found.append(result)
+        else:
+            subject = entry.get("source") if isinstance(entry, dict) else None
+            problems.append(Problem(EXCLUSIONS, line_of(entry), str(subject) if subject else None, result))
+    return found, problems
+
+
+@dataclass(frozen=True)
+class SourceCoverage:
+    """How many of a source's important sentences the fact base covers, and the ones it does not."""
+
+    source: str
+    path: str  # the text, relative to the fact base: 'texts/iseas-2017-23.txt'
+    important: int  # important sentences, excluded ones left out
+    covered: int
+    excluded: int
+    uncovered: tuple[SourceSentence, ...]
+
+    def summary(self) -> str:
+        excluded = f" ({self.excluded} excluded)" if self.excluded else ""
+        return f"{self.source}: {self.covered}/{self.important} important sentences covered{excluded}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "source": self.source, "path": self.path, "important": self.important, "covered": self.covered,
+            "excluded": self.excluded,
+            "uncovered": [{"locator": s.locator, "sentence": s.text} for s in self.uncovered],
+        }
+
+
+def source_coverage(base: FactBase, source_id: str, exclusions: list[Exclusion]) -> SourceCoverage:
+    text = source_text(base, source_id)
+    known = known_quotes(base, source_id)
+    starts = [e.start for e in exclusions if e.source == source_id]
+    important = [s for s in source_sentences(text) if s.cues.important]
+    kept = [s for s in important if not any(s.start <= at < s.end for at in starts)]
+    uncovered = tuple(s for s in kept if not is_covered(s, known))
+    path = text.source.path.relative_to(base.root).as_posix()
+    return SourceCoverage(source_id, path, len(kept), len(kept) - len(uncovered), len(important) - len(kept), uncovered)
+
+
+def coverage(base: FactBase, source_ids: list[str] | None = None) -> list[SourceCoverage]:
+    """Report coverage per source (all, or the ones named); a bad exclusion raises FactBaseError."""
+    exclusions, problems = load_exclusions(base)
+    if problems:
+        raise FactBaseError(problems)
+    return [source_coverage(base, sid, exclusions) for sid in (source_ids or list(base.sources))]
+
+
+def run_coverage(root: Path, source_id: str | None = None) -> list[SourceCoverage]:
+    """Load and check the fact base at root, then report its coverage."""
+    return coverage(load_checked(root), [source_id] if source_id else None)
