@@ -203,6 +203,40 @@ def _parse_day(text: str | None):
         raise UsageError(f"--date must be YYYY-MM-DD, not '{text}'") from None
 
 
+@app.command()
+def extract(
+    ctx: typer.Context,
+    source_id: Annotated[str, typer.Argument(help="The source to propose facts from (see `briefgen sources`).")],
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Candidates file [default: FACTS/candidates/SOURCE_ID.yaml].")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing candidates file (never a fact file).")] = False,
+) -> None:
+    """Propose candidate facts from one source's sentences into a review file; fact files are never touched."""
+    from briefgen.extraction import extract as run_extract
+
+    result = run_extract(_settings(ctx).facts, source_id, output, force=force)
+    typer.echo(f"{result.count} candidate(s) from {source_id} written to {result.path}; review them before moving any into a fact file")
+
+
+@app.command()
+def coverage(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    source: Annotated[Optional[str], typer.Option("--source", help="Report on this source only.")] = None,
+) -> None:
+    """Report the important source sentences (dates, figures, named agreements) no fact covers; exit 1 if any."""
+    from briefgen.coverage import run_coverage
+
+    report = run_coverage(_settings(ctx).facts, source)
+    if as_json:
+        typer.echo(json.dumps([item.as_dict() for item in report], indent=2, ensure_ascii=False))
+    for item in [] if as_json else report:
+        typer.echo(item.summary())
+        for sentence in item.uncovered:
+            excerpt = sentence.text if len(sentence.text) <= 100 else sentence.text[:99].rstrip() + "…"
+            typer.echo(f'{item.path} {sentence.locator}: "{excerpt}"')
+    raise typer.Exit(EXIT_CONTENT if any(item.uncovered for item in report) else EXIT_OK)
+
+
 def main() -> None:
     """Run the command line."""
     app()

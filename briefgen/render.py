@@ -32,6 +32,8 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~$@&{}#^])")
 
 def md_escape(text: str) -> str:
     """Escape fact text so that it prints literally in Markdown."""
+    if not str(text).strip():
+        return str(text)  # the spaces a template puts between sentences
     text = " ".join(str(text).split())
     escaped = _MD_SPECIAL.sub(r"\\\1", text)
     # A line that starts with a number and a dot, a dash or a plus would become a list item.
@@ -47,7 +49,13 @@ class Style:
 
 
 MD = Style(md_escape, lambda text: f"*{text}*")
-HTML = Style(lambda text: str(markupsafe.escape(" ".join(str(text).split()))), lambda text: f"<i>{text}</i>")
+def html_escape(text: str) -> str:
+    """Escape fact text for HTML; white space folds, except the spaces a template puts between sentences."""
+    text = str(text)
+    return str(markupsafe.escape(text if not text.strip() else " ".join(text.split())))
+
+
+HTML = Style(html_escape, lambda text: f"<i>{text}</i>")
 
 
 def _imprint(source: Source, style: Style) -> str:

@@ -171,8 +171,21 @@ def choose_key_points(facts: list[Fact], audience: Audience) -> list[Fact]:
         when = fact.when
         return (-key_point_score(fact, audience), -(when.sort_key[0] if when else 0), fact.id)
 
-    candidates = [f for f in facts if f.kind in audience.key_point_kinds]
-    return sorted(candidates, key=rank)[: audience.key_point_count]
+    chosen: list[Fact] = []
+    for fact in sorted((f for f in facts if f.kind in audience.key_point_kinds), key=rank):
+        if len(chosen) == audience.key_point_count:
+            break
+        if not any(same_story(fact, other) for other in chosen):
+            chosen.append(fact)
+    return chosen
+
+
+def same_story(a: Fact, b: Fact) -> bool:
+    """Two facts about one event or measure: one of them is enough among the key points."""
+    if a.quantity and b.quantity and a.quantity.metric == b.quantity.metric:
+        return True
+    same_when = a.when is not None and b.when is not None and a.when.raw == b.when.raw
+    return same_when and bool(set(a.topics) & set(b.topics))
 
 
 def assign_sections(facts: list[Fact], audience: Audience) -> dict[int, list[Fact]]:

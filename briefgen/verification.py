@@ -14,6 +14,7 @@ _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
 _NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:", re.M)
 _NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 _ENDS_CITED = re.compile(r"(\[\^[^\]\s]+\])+$")
+_RUN_TOGETHER = re.compile(r"\S{0,20}\[\^[^\]\s]+\][A-Za-z0-9\"“(]\S{0,20}")
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}")
 
 
@@ -51,6 +52,8 @@ def verify_markdown(markdown: str, brief: Brief) -> list[str]:
     calls = set(_NOTE_CALL.findall(_FRONT_MATTER.sub("", body)))
     problems += [f"footnote [^{c}] is called but has no note" for c in sorted(calls - set(defs))]
     problems += [f"note [^{d}] is never called" for d in sorted(set(defs) - calls)]
+    for glued in _RUN_TOGETHER.findall(_NOTE_DEF.sub("", markdown)):
+        problems.append(f"sentences run together after a footnote: \"{glued}\"")
     for block in _body_blocks(markdown):
         if block.startswith("|"):
             if not _NOTE_CALL.search(block):

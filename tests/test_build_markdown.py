@@ -164,3 +164,30 @@ def test_superseded_fact_is_not_selected(base, tmp_path):
     (base / "facts.yaml").write_text(text)
     build(base, tmp_path / "out", "-a", "economic")
     assert "$20 billion" not in (tmp_path / "out" / "economic-brief.md").read_text(encoding="utf-8").replace("\\", "")
+
+
+def test_sentences_of_a_paragraph_are_separated(base, tmp_path):
+    append_fact(base, HOSTILE.replace("hostile", "second-2009").replace(
+        'statement: "In 2009, Japan said *this*', 'statement: "In 2009, Japan also said *that*'))
+    append_fact(base, HOSTILE, "more.yaml")
+    build(base, tmp_path / "out", "-a", "historical")
+    text = (tmp_path / "out" / "historical-brief.md").read_text(encoding="utf-8")
+    assert re.search(r"\[\^\d+\] In 2009", text), "two sentences of one paragraph, separated by a space"
+    assert not re.search(r"\[\^\d+\][A-Za-z]", text)
+
+
+def test_self_check_catches_sentences_run_together(base, tmp_path):
+    from briefgen.verification import verify_markdown
+
+    problems = verify_markdown("---\nx: 1\n---\n\nOne.[^1]Two.[^2]\n\n[^1]: a\n[^2]: b\n", _empty_brief())
+    assert any("run together" in p for p in problems)
+
+
+def _empty_brief():
+    import datetime
+
+    from briefgen.audiences import Audience
+    from briefgen.selection import Brief
+
+    audience = Audience("x", "X", "x", ())
+    return Brief(audience, datetime.date(2026, 1, 1), None, (), (), (), (), ())
