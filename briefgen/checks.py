@@ -6,7 +6,7 @@ import datetime
 import re
 from pathlib import Path
 
-from briefgen.analysis import metric_groups
+from briefgen.analysis import metric_groups, same_date
 from briefgen.errors import Problem
 from briefgen.factbase import FactBase, load_fact_base
 from briefgen.facts import Fact
@@ -42,6 +42,18 @@ def check_numbers(fact: Fact) -> list[str]:
     return [f"statement has '{n}', which its quote does not contain" for n in dict.fromkeys(missing)]
 
 
+# Characters that hide or reorder text ("Trojan Source"): a reader would not see what the file says.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
+
+
+def check_invisible(fact: Fact) -> list[str]:
+    found = _INVISIBLE.search(fact.statement)
+    if not found:
+        return []
+    return [f"statement has an invisible or direction-changing character U+{ord(found.group()):04X} "
+            f"at position {found.start() + 1}; remove it"]
+
+
 def check_sentence(fact: Fact) -> list[str]:
     sentences = split_sentences(fact.statement)
     problems = []
@@ -55,7 +67,7 @@ def check_sentence(fact: Fact) -> list[str]:
 def check_fact(fact: Fact, base: FactBase) -> list[str]:
     unknown = [t for t in fact.topics if t not in base.topics]
     problems = [f"unknown topic '{t}' (see topics.yaml)" for t in unknown]
-    return problems + check_sentence(fact) + check_numbers(fact)
+    return problems + check_invisible(fact) + check_sentence(fact) + check_numbers(fact)
 
 
 def check_links(base: FactBase) -> list[Problem]:
@@ -96,7 +108,8 @@ def stale_figures(base: FactBase, today: datetime.date, years: float) -> list[Pr
         newest = max(facts, key=lambda f: f.as_of.sort_key)  # type: ignore[union-attr]
         for fact in facts:
             age = today.year - fact.as_of.year  # type: ignore[union-attr]
-            if fact is not newest and age > years and newest.as_of.sort_key > fact.as_of.sort_key:  # type: ignore[union-attr]
+            newer = newest.as_of.sort_key > fact.as_of.sort_key and not same_date(fact, newest)  # type: ignore[union-attr]
+            if fact is not newest and age > years and newer:
                 message = (f"stale figure: {metric} as of {fact.as_of.text()} is {age} years old; "  # type: ignore[union-attr]
                            f"{newest.id} gives a newer value (as of {newest.as_of.text()})")  # type: ignore[union-attr]
                 problems.append(Problem(fact.file, fact.line, fact.id, message, "warning"))

@@ -280,6 +280,7 @@ def load_checked(root: Path) -> FactBase:
 # --- Exclusions and the report --------------------------------------------------------------------
 
 EXCLUSIONS = "exclusions.yaml"
+EXCLUSION_FIELDS = ("source", "quote", "reason", "prefix")  # prefix picks one of a repeated sentence, as for quotes
 
 
 @dataclass(frozen=True)
@@ -294,16 +295,16 @@ class Exclusion:
 def _exclusion(entry: Any, base: FactBase) -> Exclusion | str:
     if not isinstance(entry, dict):
         return "each exclusion must be a mapping of source, quote and reason"
-    unknown = sorted(str(k) for k in entry if k not in ("source", "quote", "reason"))
+    unknown = sorted(str(k) for k in entry if k not in EXCLUSION_FIELDS)
     if unknown:
-        return f"unknown field '{unknown[0]}' (allowed: source, quote, reason)"
-    source, quote, reason = (entry.get(k) for k in ("source", "quote", "reason"))
+        return f"unknown field '{unknown[0]}' (allowed: {', '.join(EXCLUSION_FIELDS)})"
+    source, quote, reason, prefix = (entry.get(k) for k in EXCLUSION_FIELDS)
     if not all(isinstance(v, str) and v.strip() for v in (source, quote, reason)):
         return "an exclusion needs 'source', 'quote' and 'reason', each as text"
     if source not in base.texts:
         return f"unknown source '{source}' (known: {', '.join(sorted(base.sources))})"
     try:
-        return Exclusion(source, anchor(base.texts[source].normal, quote).start, reason)
+        return Exclusion(source, anchor(base.texts[source].normal, quote, str(prefix or "") or None).start, reason)
     except AnchorError as exc:
         return f"exclusion quote: {exc} (source {source})"
 

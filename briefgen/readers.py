@@ -37,6 +37,13 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
         for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
     }
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        # An alias makes a node appear twice; fact files never need one, and refusing them
+        # defuses "billion laughs" documents before anything walks them.
+        if node in self.constructed_objects:
+            raise YamlProblem(node.start_mark.line + 1, "YAML aliases (*name) are not allowed; write the value out")
+        return super().construct_object(node, deep)
+
     def construct_line_mapping(self, node: yaml.MappingNode) -> LineDict:
         mapping = LineDict()
         mapping.line = node.start_mark.line + 1
@@ -53,9 +60,14 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_line_mapping)
 
 
+MAX_BYTES = 256 * 1024 * 1024  # a fact file larger than this is a mistake, not a fact base
+
+
 def read_yaml(path: Path) -> Any:
     """Parse one YAML file; raise YamlProblem with a line number on any defect."""
     try:
+        if path.stat().st_size > MAX_BYTES:
+            raise YamlProblem(None, f"file is larger than {MAX_BYTES // 2**20} MiB; split it into several fact files")
         data = path.read_bytes()
     except OSError as exc:
         raise YamlProblem(None, f"cannot read: {exc.strerror or exc}") from None
