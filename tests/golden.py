@@ -23,8 +23,13 @@ def build_fixture(output: Path, formats: tuple[str, ...] = ("md",)) -> list[Path
 
 
 def main() -> int:
-    for path in build_fixture(GOLDEN):
-        print(f"wrote {path.relative_to(HERE.parent)}")
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for path in build_fixture(Path(tmp)):
+            shutil.copyfile(path, GOLDEN / path.name)
+            print(f"wrote {(GOLDEN / path.name).relative_to(HERE.parent)}")
     return 0
 
 

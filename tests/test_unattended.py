@@ -56,7 +56,7 @@ def test_changing_one_fact_rebuilds_only_briefs_that_use_it(base, tmp_path):
     build(base, out, "-f", "md", "-f", "pdf")
     before = snapshot(out)
     facts = base / "facts.yaml"
-    facts.write_text(facts.read_text().replace("according to Test Times.", "as Test Times reported."))
+    facts.write_text(facts.read_text().replace("in ODA to Vietnam.", "in ODA to Vietnam, the paper says."))
     result = build(base, out, "-f", "md", "-f", "pdf", "--json")
     summary = json.loads(result.stdout)
     status = {(o["audience"], o["format"]): o["status"] for o in summary["outputs"]}
