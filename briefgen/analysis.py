@@ -95,7 +95,7 @@ def source_summary(sources: list[Source], sentence_sources: list[int], disagreem
     text += f". {single} of its {len(sentence_sources)} cited statements rest on a single source"
     text += f" and {len(sentence_sources) - single} on two or more."
     if disagreements:
-        text += f" The sources disagree on {_plural(disagreements, 'measure')}, shown side by side below."
+        text += f" The sources disagree on {_plural(disagreements, 'measure')}; the tables show their values side by side."
     else:
         text += " The sources do not disagree on any measure the brief reports."
     return text

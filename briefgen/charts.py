@@ -23,8 +23,8 @@ def series_svg(series: Series, width: int = 480, height: int = 220) -> str:
     chart.add_y_scale(0, max(ys) * 1.15)
     chart.add_x_axis(tick_formatter=_year_label)
     chart.add_y_axis(name=series.unit)
-    chart.add_line(list(series.points), stroke_color="#1f4e79")
-    chart.add_dots(list(series.points), fill_color="#1f4e79", radius=4)
+    chart.add_line(list(series.points), name="trend between reports", stroke_color="#9db3c8")
+    chart.add_dots(list(series.points), name=f"value reported ({series.unit})", fill_color="#1f4e79", radius=4)
     import io
 
     out = io.StringIO()

@@ -25,7 +25,7 @@ FACT_FIELDS = EVIDENCE_FIELDS | {
 }
 REQUIRED_FACT_FIELDS = ("id", "statement", "kind", "topics", "source", "quote")
 QUANTITY_FIELDS = {"value", "unit", "metric", "approximate"}
-RESERVED_FILES = {"sources.yaml", "topics.yaml", "exclusions.yaml", "briefgen.yaml"}
+RESERVED_FILES = {"sources.yaml", "topics.yaml", "exclusions.yaml", "metrics.yaml", "briefgen.yaml"}
 
 
 @dataclass(frozen=True)

@@ -138,7 +138,7 @@ FORMATS: dict[str, dict[str, Any]] = {
 
 def brief_source_summary(brief: Brief) -> str:
     counts = [len({c.source.id for c in s.note.citations}) for s in brief.sentences]
-    return source_summary(list(brief.sources), counts, len(brief.disagreements))
+    return source_summary(list(brief.sources), counts, brief.disputed_measures)
 
 
 def svg_data_uri(series: Any) -> str:

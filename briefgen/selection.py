@@ -57,6 +57,7 @@ class SeriesRow:
     when: str
     figure: str
     sentence: Sentence
+    disputed: bool = False  # another source gives a different value for the same date
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,8 @@ class Brief:
     facts: tuple[Fact, ...]
     changes: Changes | None = None
     timeline: tuple[TimelineRow, ...] = ()
-    disagreements: tuple[Series, ...] = ()
+    disagreements: tuple[Series, ...] = ()  # clashes of measures not already shown as a series
+    disputed_measures: int = 0  # every measure on which the cited sources disagree
 
     @property
     def sentences(self) -> list[Sentence]:
@@ -268,9 +270,10 @@ def metric_label(metric: str, labels: dict[str, str]) -> str:
     return labels.get(metric) or metric.replace("-", " ").capitalize()
 
 
-def _row(fact: Fact, numbering: _Numbering) -> SeriesRow:
+def _row(fact: Fact, numbering: _Numbering, disputed: bool = False) -> SeriesRow:
     when = fact.as_of.text() if fact.as_of else "—"
-    return SeriesRow(when, format_quantity(fact.quantity) if fact.quantity else "—", numbering.sentence(fact))
+    figure = format_quantity(fact.quantity) if fact.quantity else "—"
+    return SeriesRow(when, figure, numbering.sentence(fact), disputed)
 
 
 def _decimal_year(fact: Fact) -> float:
@@ -289,14 +292,15 @@ def chart_points(facts: tuple[Fact, ...]) -> tuple[str, tuple[tuple[float, float
 
 
 def _series(group: MetricGroup, label: str, numbering: _Numbering, audience: Audience, figures: list[int]) -> Series:
-    rows = tuple(_row(f, numbering) for f in group.facts)
+    disputed = {f.id for clash in group.disagreements() for f in clash}
+    rows = tuple(_row(f, numbering, f.id in disputed) for f in group.facts)
     drawable = chart_points(group.facts)
     if not (audience.charts and drawable):
         return Series(group.metric, label, rows)
     unit, points = drawable
     figures.append(len(figures) + 1)
     number = figures[-1]
-    text = f"Figure {number} draws the values of {label.lower()} in the table above, in {unit}."
+    text = f"Figure {number} charts the values in the table above ({label}), in {unit}."
     citations = tuple(c for row in rows for c in numbering.citations_again(row.sentence.fact))
     note = numbering.note(group.facts[0], citations)
     return Series(group.metric, label, rows, unit, points, Caption(text, note), number)
@@ -316,7 +320,8 @@ def select(
     rest = eligible if audience.key_points_repeat else [f for f in eligible if f not in key_facts]
     placed = assign_sections(rest, audience)
     # A series shows every value of its metric, key points included, in the first section that takes one.
-    groups = {m: g for m, g in metric_groups(eligible).items() if g.is_series or g.disagreements()}
+    all_groups = metric_groups(eligible)
+    groups = {m: g for m, g in all_groups.items() if g.is_series}
     homes = assign_sections(eligible, audience)
     series_home = {m: min(i for i, fs in homes.items() if set(fs) & set(g.facts)) for m, g in groups.items()}
     series_ids = {f.id for g in groups.values() for f in g.facts}
@@ -350,12 +355,13 @@ def select(
         if audience.timeline_salience and f.kind == "event" and f.date and f.salience >= audience.timeline_salience
     )
     disagreements = tuple(
-        Series(g.metric, metric_label(m, metric_labels), tuple(_row(f, numbering) for f in clash))
-        for m, g in groups.items() for clash in g.disagreements()
+        Series(g.metric, metric_label(m, metric_labels), tuple(_row(f, numbering, True) for f in clash))
+        for m, g in all_groups.items() if m not in groups for clash in g.disagreements()
     )
+    disputed = sum(1 for g in all_groups.values() if g.disagreements())
     cited = [base.sources[s] for s in numbering.cited]
     dates = [s.published for s in cited if s.published is not None]
     as_of = max(dates, key=lambda d: d.sort_key) if dates else None
     chosen = tuple(dict.fromkeys([*key_facts, *rest]))
     return Brief(audience, prepared, as_of, key_points, tuple(sections), tuple(cited), tuple(numbering.notes), chosen,
-                 changes, timeline, disagreements)
+                 changes, timeline, disagreements, disputed)
