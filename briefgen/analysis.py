@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from briefgen.facts import Fact
 from briefgen.sources import Source
 
+
 @dataclass(frozen=True)
 class MetricGroup:
     """All values of one metric among some facts, oldest first."""
@@ -87,7 +88,11 @@ def source_summary(sources: list[Source], sentence_sources: list[int], disagreem
     types = Counter(s.type for s in sources)
     kinds = ", ".join(f"{n} {t}{'' if n == 1 else 's'}" for t, n in sorted(types.items(), key=lambda x: (-x[1], x[0])))
     years = sorted(s.published.year for s in sources if s.published is not None)
-    span = f"published {years[0]}–{years[-1]}" if len(set(years)) > 1 else (f"published {years[0]}" if years else "undated")
+    span = (
+        f"published {years[0]}–{years[-1]}"
+        if len(set(years)) > 1
+        else (f"published {years[0]}" if years else "undated")
+    )
     undated = len(sources) - len(years)
     single = sum(1 for n in sentence_sources if n == 1)
     text = f"This brief draws on {_plural(len(sources), 'source')} ({kinds}), {span}"
@@ -95,7 +100,9 @@ def source_summary(sources: list[Source], sentence_sources: list[int], disagreem
     text += f". {single} of its {len(sentence_sources)} cited statements rest on a single source"
     text += f" and {len(sentence_sources) - single} on two or more."
     if disagreements:
-        text += f" The sources disagree on {_plural(disagreements, 'measure')}; the tables show their values side by side."
+        text += (
+            f" The sources disagree on {_plural(disagreements, 'measure')}; the tables show their values side by side."
+        )
     else:
         text += " The sources do not disagree on any measure the brief reports."
     return text

@@ -10,10 +10,24 @@ from dataclasses import dataclass
 
 _TYPOGRAPHY = str.maketrans(
     {
-        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-        "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u00ad": None,
-        "\u200b": None, "\u200c": None, "\u200d": None, "\ufeff": None,
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00a0": " ",
+        "\u202f": " ",
+        "\u2009": " ",
+        "\u00ad": None,
+        "\u200b": None,
+        "\u200c": None,
+        "\u200d": None,
+        "\ufeff": None,
     }
 )
 _DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
@@ -97,13 +111,13 @@ def anchor(source: NormalText, quote: str, prefix: str | None = None, suffix: st
         raise AnchorError(f"quote '{quote.strip()}' is too short to anchor; quote at least a clause")
     hits = find_all(source.text, needle)
     if not hits:
-        raise AnchorError(f"quote not found; closest passage: \"{closest_passage(source.text, needle)}\"")
+        raise AnchorError(f'quote not found; closest passage: "{closest_passage(source.text, needle)}"')
     if prefix:
         want = normalise(prefix)
         hits = [h for h in hits if source.text[:h].rstrip().endswith(want)]
     if suffix:
         want = normalise(suffix)
-        hits = [h for h in hits if source.text[h + len(needle):].lstrip().startswith(want)]
+        hits = [h for h in hits if source.text[h + len(needle) :].lstrip().startswith(want)]
     if not hits:
         raise AnchorError("quote found, but not with the given prefix/suffix around it")
     if len(hits) > 1:

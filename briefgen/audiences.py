@@ -15,7 +15,17 @@ SHIPPED_TEMPLATES = (
     if (Path(__file__).parent / "templates").is_dir()
     else Path(__file__).parent.parent / "templates"
 )
-PROFILE_FIELDS = {"title", "audience", "key_points", "topic_weights", "sections", "template", "show_changes", "charts", "timeline"}
+PROFILE_FIELDS = {
+    "title",
+    "audience",
+    "key_points",
+    "topic_weights",
+    "sections",
+    "template",
+    "show_changes",
+    "charts",
+    "timeline",
+}
 SECTION_FIELDS = {"title", "topics", "kinds", "require_any", "from", "until"}
 
 
@@ -84,9 +94,12 @@ def _section(raw: Any, path: Path) -> SectionSpec:
     if any(k not in KINDS for k in kinds):
         raise _fail(path, line, f"kinds must be drawn from {', '.join(KINDS)}")
     return SectionSpec(
-        title=raw["title"], topics=frozenset(raw.get("topics") or ()), kinds=kinds,
+        title=raw["title"],
+        topics=frozenset(raw.get("topics") or ()),
+        kinds=kinds,
         require_any=frozenset(raw.get("require_any") or ()),
-        year_from=raw.get("from"), year_until=raw.get("until"),
+        year_from=raw.get("from"),
+        year_until=raw.get("until"),
     )
 
 
@@ -110,13 +123,17 @@ def load_audience(name: str, user_templates: Path | None) -> Audience:
         raise _fail(path, None, "a profile needs a list of 'sections'")
     key_points = raw.get("key_points") or {}
     return Audience(
-        name=name, title=str(raw.get("title") or name.title()), label=str(raw.get("audience") or name),
+        name=name,
+        title=str(raw.get("title") or name.title()),
+        label=str(raw.get("audience") or name),
         sections=tuple(_section(s, path) for s in sections),
         key_point_count=int(key_points.get("count", 4)),
         key_points_repeat=bool(key_points.get("repeat_in_sections", False)),
         key_point_kinds=tuple(key_points.get("kinds") or KINDS),
         topic_weights={str(k): int(v) for k, v in (raw.get("topic_weights") or {}).items()},
-        template=str(raw.get("template") or "brief"), show_changes=bool(raw.get("show_changes", False)),
-        charts=bool(raw.get("charts", False)), timeline_salience=int((raw.get("timeline") or {}).get("min_salience", 0)),
+        template=str(raw.get("template") or "brief"),
+        show_changes=bool(raw.get("show_changes", False)),
+        charts=bool(raw.get("charts", False)),
+        timeline_salience=int((raw.get("timeline") or {}).get("min_salience", 0)),
         path=path,
     )

@@ -16,7 +16,14 @@ from briefgen.checks import run_check
 from briefgen.errors import BuildError, FactBaseError, Problem, UsageError
 from briefgen.factbase import FactBase
 from briefgen.output import (
-    build_lock, file_sha256, read_manifest, sha256_bytes, terminate_as_exit, tree_digest, write_atomic, write_manifest,
+    build_lock,
+    file_sha256,
+    read_manifest,
+    sha256_bytes,
+    terminate_as_exit,
+    tree_digest,
+    write_atomic,
+    write_manifest,
 )
 from briefgen.readers import YamlProblem, read_yaml
 from briefgen.selection import Brief, select
@@ -84,7 +91,7 @@ def brief_date(explicit: datetime.date | None = None) -> datetime.date:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         try:
-            return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.timezone.utc).date()
+            return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.UTC).date()
         except (ValueError, OverflowError):
             raise UsageError(f"SOURCE_DATE_EPOCH must be seconds since 1970, not '{epoch}'") from None
     return datetime.date.today()
@@ -107,7 +114,9 @@ def metric_labels(root: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()}
 
 
-def load_checked(root: Path, stale_years: float = 3.0, today: datetime.date | None = None) -> tuple[FactBase, list[Problem]]:
+def load_checked(
+    root: Path, stale_years: float = 3.0, today: datetime.date | None = None
+) -> tuple[FactBase, list[Problem]]:
     """Load and check the fact base; raise with every error, return the warnings."""
     base, problems = run_check(root, stale_years=stale_years, today=today)
     if any(p.severity == "error" for p in problems):
@@ -122,8 +131,17 @@ def fingerprint(request: BuildRequest, prepared: datetime.date) -> str:
     roots = [request.facts, SHIPPED_TEMPLATES]
     if request.templates is not None:
         roots.append(request.templates)
-    options = [__version__, prepared.isoformat(), request.marking or "", request.paper, request.author,
-               str(request.archival), str(request.changes), ",".join(request.audiences), ",".join(request.formats)]
+    options = [
+        __version__,
+        prepared.isoformat(),
+        request.marking or "",
+        request.paper,
+        request.author,
+        str(request.archival),
+        str(request.changes),
+        ",".join(request.audiences),
+        ",".join(request.formats),
+    ]
     if "pdf" in request.formats:
         options.append(version("weasyprint"))
     return sha256_bytes((tree_digest(roots) + "\0".join(options)).encode("utf-8"))
@@ -138,7 +156,8 @@ def _all_current(manifest: dict[str, Any], jobs: list[tuple[str, str, Path]]) ->
     directory = jobs[0][2].parent if jobs else Path(".")
     return all(
         file_sha256(directory / name) == entry.get("sha256")
-        for name, entry in recorded.items() if (entry.get("audience"), entry.get("format")) in wanted
+        for name, entry in recorded.items()
+        if (entry.get("audience"), entry.get("format")) in wanted
     )
 
 
@@ -170,7 +189,9 @@ def _plan_pdf(brief: Brief, request: BuildRequest, out: Output) -> Job:
     return Job(out, job_key(job), pdf=job)
 
 
-def _previous_edition(manifest: dict[str, Any], audience: str, current: dict[str, str]) -> tuple[dict[str, str], str] | None:
+def _previous_edition(
+    manifest: dict[str, Any], audience: str, current: dict[str, str]
+) -> tuple[dict[str, str], str] | None:
     """The facts of the edition to compare with: the last different one recorded in the manifest."""
     record = manifest.get("audiences", {}).get(audience)
     if not record:
@@ -181,8 +202,14 @@ def _previous_edition(manifest: dict[str, Any], audience: str, current: dict[str
     return (baseline, record.get("baseline_edition", "")) if baseline is not None else None
 
 
-def _brief_for(base: FactBase, audience: Audience, prepared: datetime.date, labels: dict[str, str],
-               request: BuildRequest, manifest: dict[str, Any]) -> Brief:
+def _brief_for(
+    base: FactBase,
+    audience: Audience,
+    prepared: datetime.date,
+    labels: dict[str, str],
+    request: BuildRequest,
+    manifest: dict[str, Any],
+) -> Brief:
     brief = select(base, audience, prepared, labels)
     if not (request.changes or audience.show_changes):
         return brief
@@ -246,7 +273,9 @@ def _render_all(jobs: list[Job], workers: int, progress: Callable[[str], None]) 
 
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {job.output.path.name: (job, pool.submit(render_job, job.pdf), time.perf_counter()) for job in pdf_jobs}
+        futures = {
+            job.output.path.name: (job, pool.submit(render_job, job.pdf), time.perf_counter()) for job in pdf_jobs
+        }
         for name, (job, future, started) in futures.items():
             progress(f"rendering {name}")
             rendered[name] = future.result()
@@ -254,19 +283,26 @@ def _render_all(jobs: list[Job], workers: int, progress: Callable[[str], None]) 
     return rendered
 
 
-def _record(manifest: dict[str, Any], jobs: list[Job], data: dict[str, bytes], fp: str, prepared: datetime.date) -> dict[str, Any]:
+def _record(
+    manifest: dict[str, Any], jobs: list[Job], data: dict[str, bytes], fp: str, prepared: datetime.date
+) -> dict[str, Any]:
     outputs = dict(manifest.get("outputs", {}))
     audiences = dict(manifest.get("audiences", {}))
     for job in jobs:
         for name in [job.output.path.name, *job.extras]:
             if name in data:
-                outputs[name] = {"audience": job.output.audience, "format": job.output.format, "key": job.key,
-                                 "sha256": sha256_bytes(data[name])}
+                outputs[name] = {
+                    "audience": job.output.audience,
+                    "format": job.output.format,
+                    "key": job.key,
+                    "sha256": sha256_bytes(data[name]),
+                }
         previous = audiences.get(job.output.audience)
         if previous and previous.get("facts") == job.facts:
             continue
         audiences[job.output.audience] = {
-            "edition": prepared.isoformat(), "facts": job.facts,
+            "edition": prepared.isoformat(),
+            "facts": job.facts,
             "baseline": previous.get("facts") if previous else None,
             "baseline_edition": previous.get("edition") if previous else None,
         }

@@ -50,8 +50,10 @@ def check_invisible(fact: Fact) -> list[str]:
     found = _INVISIBLE.search(fact.statement)
     if not found:
         return []
-    return [f"statement has an invisible or direction-changing character U+{ord(found.group()):04X} "
-            f"at position {found.start() + 1}; remove it"]
+    return [
+        f"statement has an invisible or direction-changing character U+{ord(found.group()):04X} "
+        f"at position {found.start() + 1}; remove it"
+    ]
 
 
 def check_sentence(fact: Fact) -> list[str]:
@@ -76,7 +78,9 @@ def check_links(base: FactBase) -> list[Problem]:
     for fact in base.facts:
         if fact.id in seen:
             first = seen[fact.id]
-            problems.append(Problem(fact.file, fact.line, fact.id, f"duplicate id (first at {first.file}:{first.line})"))
+            problems.append(
+                Problem(fact.file, fact.line, fact.id, f"duplicate id (first at {first.file}:{first.line})")
+            )
         else:
             seen[fact.id] = fact
     for fact in base.facts:
@@ -86,7 +90,9 @@ def check_links(base: FactBase) -> list[Problem]:
         elif target and target not in seen:
             problems.append(Problem(fact.file, fact.line, fact.id, f"superseded_by '{target}' is not a fact id"))
         elif target and fact.status != "superseded":
-            problems.append(Problem(fact.file, fact.line, fact.id, "has 'superseded_by' but status is not 'superseded'"))
+            problems.append(
+                Problem(fact.file, fact.line, fact.id, "has 'superseded_by' but status is not 'superseded'")
+            )
     return problems
 
 
@@ -110,8 +116,10 @@ def stale_figures(base: FactBase, today: datetime.date, years: float) -> list[Pr
             age = today.year - fact.as_of.year  # type: ignore[union-attr]
             newer = newest.as_of.sort_key > fact.as_of.sort_key and not same_date(fact, newest)  # type: ignore[union-attr]
             if fact is not newest and age > years and newer:
-                message = (f"stale figure: {metric} as of {fact.as_of.text()} is {age} years old; "  # type: ignore[union-attr]
-                           f"{newest.id} gives a newer value (as of {newest.as_of.text()})")  # type: ignore[union-attr]
+                message = (
+                    f"stale figure: {metric} as of {fact.as_of.text()} is {age} years old; "  # type: ignore[union-attr]
+                    f"{newest.id} gives a newer value (as of {newest.as_of.text()})"
+                )  # type: ignore[union-attr]
                 problems.append(Problem(fact.file, fact.line, fact.id, message, "warning"))
     return problems
 
@@ -128,7 +136,9 @@ def disagreement_warnings(base: FactBase) -> list[Problem]:
     return problems
 
 
-def run_check(root: Path, stale_years: float = 3.0, today: datetime.date | None = None) -> tuple[FactBase, list[Problem]]:
+def run_check(
+    root: Path, stale_years: float = 3.0, today: datetime.date | None = None
+) -> tuple[FactBase, list[Problem]]:
     """Load the fact base at root and apply every rule; return it with all problems, sorted."""
     base, problems = load_fact_base(root)
     problems += check_base(base)

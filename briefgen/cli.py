@@ -7,7 +7,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from typer.core import TyperGroup
@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 from briefgen import __version__
 from briefgen.config import Settings, load_settings
 from briefgen.errors import EXIT_CONTENT, EXIT_OK, BriefgenError, FactBaseError, UsageError
+
 
 class _Group(TyperGroup):
     """Turn known errors into one message and an exit code; bugs keep their traceback."""
@@ -50,12 +51,17 @@ def _version(value: bool) -> None:
 @app.callback()
 def _global(
     ctx: typer.Context,
-    facts: Annotated[Optional[Path], typer.Option("--facts", help="Fact base directory [default: ./facts].")] = None,
+    facts: Annotated[Path | None, typer.Option("--facts", help="Fact base directory [default: ./facts].")] = None,
     templates: Annotated[
-        Optional[Path], typer.Option("--templates", help="Templates directory; shipped templates fill gaps [default: ./templates].")
+        Path | None,
+        typer.Option("--templates", help="Templates directory; shipped templates fill gaps [default: ./templates]."),
     ] = None,
-    config: Annotated[Optional[Path], typer.Option("--config", help="Config file [default: ./briefgen.toml if present].")] = None,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Config file [default: ./briefgen.toml if present].")
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
 ) -> None:
     """Build audience briefs from a fact base; every sentence is footnoted to its source.
 
@@ -90,13 +96,21 @@ def check(
     errors = [p for p in problems if p.severity == "error"]
     warnings = len(problems) - len(errors)
     if as_json:
-        report = {"ok": not errors, "facts": len(base.facts), "sources": len(base.sources),
-                  "errors": len(errors), "warnings": warnings, "problems": [p.as_dict() for p in problems]}
+        report = {
+            "ok": not errors,
+            "facts": len(base.facts),
+            "sources": len(base.sources),
+            "errors": len(errors),
+            "warnings": warnings,
+            "problems": [p.as_dict() for p in problems],
+        }
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
         for problem in problems:
             typer.echo(str(problem))
-        typer.echo(f"{len(base.facts)} facts from {len(base.sources)} sources: {len(errors)} error(s), {warnings} warning(s)")
+        typer.echo(
+            f"{len(base.facts)} facts from {len(base.sources)} sources: {len(errors)} error(s), {warnings} warning(s)"
+        )
     raise typer.Exit(EXIT_CONTENT if errors else EXIT_OK)
 
 
@@ -112,8 +126,15 @@ def sources(
     if problems:
         raise FactBaseError(problems)
     rows = [
-        {"id": s.id, "type": s.type, "author": s.author, "publisher": s.publisher, "title": s.title or s.series,
-         "published": s.published.raw if s.published else None, "path": str(s.path)}
+        {
+            "id": s.id,
+            "type": s.type,
+            "author": s.author,
+            "publisher": s.publisher,
+            "title": s.title or s.series,
+            "published": s.published.raw if s.published else None,
+            "path": str(s.path),
+        }
         for s in found.values()
     ]
     if as_json:
@@ -127,22 +148,43 @@ def sources(
 @app.command()
 def build(
     ctx: typer.Context,
-    audience: Annotated[Optional[list[str]], typer.Option("--audience", "-a", help="Audience to build; repeat for several.")] = None,
+    audience: Annotated[
+        list[str] | None, typer.Option("--audience", "-a", help="Audience to build; repeat for several.")
+    ] = None,
     all_audiences: Annotated[bool, typer.Option("--all", help="Build every known audience.")] = False,
-    fmt: Annotated[Optional[list[str]], typer.Option("--format", "-f", help="md or pdf; repeat for both [default: from briefgen.toml, else md].")] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Output directory [default: build].")] = None,
-    date: Annotated[Optional[str], typer.Option("--date", help="Date the brief carries, YYYY-MM-DD [default: $SOURCE_DATE_EPOCH, else today].")] = None,
-    marking: Annotated[Optional[str], typer.Option("--marking", help="Handling marking for the PDF header, e.g. UNCLASSIFIED.")] = None,
-    paper: Annotated[Optional[str], typer.Option("--paper", help="PDF paper size: A4 or Letter [default: A4].")] = None,
-    archival: Annotated[bool, typer.Option("--archival", help="PDF/A-3b with the brief's Markdown and JSON attached.")] = False,
-    changes: Annotated[bool, typer.Option("--changes", help="Add a section on facts added or removed since the previous edition.")] = False,
+    fmt: Annotated[
+        list[str] | None,
+        typer.Option("--format", "-f", help="md or pdf; repeat for both [default: from briefgen.toml, else md]."),
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Output directory [default: build].")] = None,
+    date: Annotated[
+        str | None,
+        typer.Option("--date", help="Date the brief carries, YYYY-MM-DD [default: $SOURCE_DATE_EPOCH, else today]."),
+    ] = None,
+    marking: Annotated[
+        str | None, typer.Option("--marking", help="Handling marking for the PDF header, e.g. UNCLASSIFIED.")
+    ] = None,
+    paper: Annotated[str | None, typer.Option("--paper", help="PDF paper size: A4 or Letter [default: A4].")] = None,
+    archival: Annotated[
+        bool, typer.Option("--archival", help="PDF/A-3b with the brief's Markdown and JSON attached.")
+    ] = False,
+    changes: Annotated[
+        bool, typer.Option("--changes", help="Add a section on facts added or removed since the previous edition.")
+    ] = False,
     force: Annotated[bool, typer.Option("--force", help="Rebuild even outputs that are up to date.")] = False,
-    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings (stale figures) as well as errors.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary: outputs, built or skipped, durations, warnings, changes.")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail on warnings (stale figures) as well as errors.")
+    ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print a JSON summary: outputs, built or skipped, durations, warnings, changes."),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors (for cron mail).")] = False,
-    wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for another build of the same output directory.")] = 600.0,
+    wait: Annotated[
+        float, typer.Option("--wait", help="Seconds to wait for another build of the same output directory.")
+    ] = 600.0,
 ) -> None:
-    """Build audience briefs; only what changed is rebuilt, and nothing is written unless every brief passes its checks."""
+    """Build audience briefs: only what changed is rebuilt; nothing is written unless every brief passes its checks."""
     from briefgen.audiences import available_audiences
     from briefgen.build import BuildRequest
     from briefgen.build import build as run_build
@@ -150,15 +192,27 @@ def build(
     settings = _settings(ctx)
     names = tuple(available_audiences(settings.templates)) if all_audiences else tuple(dict.fromkeys(audience or ()))
     request = BuildRequest(
-        facts=settings.facts, templates=settings.templates, output=output or settings.output,
-        audiences=names, formats=tuple(dict.fromkeys(fmt or settings.formats)), prepared=_parse_day(date),
-        marking=marking if marking is not None else settings.marking, paper=_paper(paper or settings.paper),
-        author=settings.author, archival=archival or settings.archival, changes=changes, force=force,
-        strict=strict, lock_timeout=wait, stale_years=settings.stale_years,
+        facts=settings.facts,
+        templates=settings.templates,
+        output=output or settings.output,
+        audiences=names,
+        formats=tuple(dict.fromkeys(fmt or settings.formats)),
+        prepared=_parse_day(date),
+        marking=marking if marking is not None else settings.marking,
+        paper=_paper(paper or settings.paper),
+        author=settings.author,
+        archival=archival or settings.archival,
+        changes=changes,
+        force=force,
+        strict=strict,
+        lock_timeout=wait,
+        stale_years=settings.stale_years,
     )
     interactive = not quiet and not as_json and sys.stderr.isatty()
     started = time.perf_counter()
-    result = run_build(request, progress=(lambda msg: typer.echo(f"… {msg}", err=True)) if interactive else (lambda _m: None))
+    result = run_build(
+        request, progress=(lambda msg: typer.echo(f"… {msg}", err=True)) if interactive else (lambda _m: None)
+    )
     if as_json:
         typer.echo(json.dumps(_summary(result, time.perf_counter() - started), indent=2, ensure_ascii=False))
     elif not quiet:
@@ -176,8 +230,16 @@ def _summary(result, seconds: float) -> dict[str, object]:
         "ok": True,
         "up_to_date": result.up_to_date,
         "seconds": round(seconds, 3),
-        "outputs": [{"audience": o.audience, "format": o.format, "path": str(o.path), "status": o.status,
-                     "seconds": round(o.seconds, 3)} for o in result.outputs],
+        "outputs": [
+            {
+                "audience": o.audience,
+                "format": o.format,
+                "path": str(o.path),
+                "status": o.status,
+                "seconds": round(o.seconds, 3),
+            }
+            for o in result.outputs
+        ],
         "warnings": [w.as_dict() for w in result.warnings],
         "changes": result.changes,
     }
@@ -207,21 +269,28 @@ def _parse_day(text: str | None):
 def extract(
     ctx: typer.Context,
     source_id: Annotated[str, typer.Argument(help="The source to propose facts from (see `briefgen sources`).")],
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Candidates file [default: FACTS/candidates/SOURCE_ID.yaml].")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing candidates file (never a fact file).")] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Candidates file [default: FACTS/candidates/SOURCE_ID.yaml].")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing candidates file (never a fact file).")
+    ] = False,
 ) -> None:
     """Propose candidate facts from one source's sentences into a review file; fact files are never touched."""
     from briefgen.extraction import extract as run_extract
 
     result = run_extract(_settings(ctx).facts, source_id, output, force=force)
-    typer.echo(f"{result.count} candidate(s) from {source_id} written to {result.path}; review them before moving any into a fact file")
+    typer.echo(
+        f"{result.count} candidate(s) from {source_id} written to {result.path}; "
+        "review them before moving any into a fact file"
+    )
 
 
 @app.command()
 def coverage(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-    source: Annotated[Optional[str], typer.Option("--source", help="Report on this source only.")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Report on this source only.")] = None,
 ) -> None:
     """Report the important source sentences (dates, figures, named agreements) no fact covers; exit 1 if any."""
     from briefgen.coverage import run_coverage

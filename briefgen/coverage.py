@@ -188,8 +188,11 @@ def _has_name(sentence: str) -> bool:
 def cues_of(sentence: str) -> Cues:
     """Detect the date, figure, named agreement, visit and judgement cues of one sentence."""
     return Cues(
-        date=guess_date(sentence), figure=_has_figure(sentence), name=_has_name(sentence),
-        visit=bool(_VISIT.search(sentence)), judgement=bool(_JUDGEMENT.search(sentence)),
+        date=guess_date(sentence),
+        figure=_has_figure(sentence),
+        name=_has_name(sentence),
+        visit=bool(_VISIT.search(sentence)),
+        judgement=bool(_JUDGEMENT.search(sentence)),
     )
 
 
@@ -348,7 +351,10 @@ class SourceCoverage:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "source": self.source, "path": self.path, "important": self.important, "covered": self.covered,
+            "source": self.source,
+            "path": self.path,
+            "important": self.important,
+            "covered": self.covered,
             "excluded": self.excluded,
             "uncovered": [{"locator": s.locator, "sentence": s.text} for s in self.uncovered],
         }

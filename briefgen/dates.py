@@ -6,9 +6,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
-MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
+MONTHS = ("January February March April May June July August September October November December").split()
 
 _QUALIFIER = re.compile(r"^(early|mid|late)\s+(.+)$")
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")

@@ -42,8 +42,16 @@ _EXTRA_TERMS = {
 }
 # Description words too common in these sources to suggest a topic on their own.
 _GENERIC_TERMS = {
-    "what limits bilateral security cooperation", "contacts before the 19th century", "partners", "government",
-    "establishment", "ups", "strategy", "pressure", "disputes", "upgrades",
+    "what limits bilateral security cooperation",
+    "contacts before the 19th century",
+    "partners",
+    "government",
+    "establishment",
+    "ups",
+    "strategy",
+    "pressure",
+    "disputes",
+    "upgrades",
 }
 
 
@@ -124,11 +132,19 @@ def propose(base: FactBase, source_id: str) -> list[Candidate]:
         quoted = None if is_covered(sentence, known) or not sentence.cues.proposable else _quote_for(text, sentence)
         if quoted is None:
             continue
-        found.append(Candidate(
-            id=f"cand-{source_id}-{len(found) + 1}", statement=f"TODO: restate in our own words: {sentence.text}",
-            kind=sentence.cues.kind, date=sentence.cues.date, topics=suggest_topics(sentence.text, terms),
-            source=source_id, quote=quoted[0], locator=sentence.locator, prefix=quoted[1],
-        ))
+        found.append(
+            Candidate(
+                id=f"cand-{source_id}-{len(found) + 1}",
+                statement=f"TODO: restate in our own words: {sentence.text}",
+                kind=sentence.cues.kind,
+                date=sentence.cues.date,
+                topics=suggest_topics(sentence.text, terms),
+                source=source_id,
+                quote=quoted[0],
+                locator=sentence.locator,
+                prefix=quoted[1],
+            )
+        )
     return found
 
 
@@ -165,8 +181,10 @@ def write_candidates(cands: list[Candidate], path: Path, *, fact_base: Path, for
     """Write the review file; refuse fact base files and texts always, an existing file unless forced."""
     target, root = path.resolve(), fact_base.resolve()
     if target.parent == root and target.suffix in (".yaml", ".yml"):
-        raise UsageError(f"{path}: refusing to write candidates beside the fact files, where they would be "
-                         f"loaded; write them under {fact_base / 'candidates'}")
+        raise UsageError(
+            f"{path}: refusing to write candidates beside the fact files, where they would be "
+            f"loaded; write them under {fact_base / 'candidates'}"
+        )
     if inside(root / "texts", target):
         raise UsageError(f"{path}: refusing to write candidates among the source texts")
     if target.exists() and not force:

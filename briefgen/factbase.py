@@ -69,7 +69,9 @@ def anchor_all(base: FactBase) -> list[Problem]:
             where = "quote" if i == 0 else f"also[{i - 1}]"
             if ev.source not in base.sources:
                 known = ", ".join(sorted(base.sources))
-                problems.append(Problem(fact.file, fact.line, fact.id, f"{where}: unknown source '{ev.source}' (known: {known})"))
+                problems.append(
+                    Problem(fact.file, fact.line, fact.id, f"{where}: unknown source '{ev.source}' (known: {known})")
+                )
                 continue
             text = base.texts.get(ev.source)
             if text is None:

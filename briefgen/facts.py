@@ -15,13 +15,31 @@ KINDS = ("event", "figure", "assessment")
 CONFIDENCE = ("low", "moderate", "high")
 # ICD 203's expressions of likelihood: the only likelihood words an assessment may carry.
 LIKELIHOOD = (
-    "almost no chance", "very unlikely", "unlikely", "roughly even chance", "likely", "very likely", "almost certain",
+    "almost no chance",
+    "very unlikely",
+    "unlikely",
+    "roughly even chance",
+    "likely",
+    "very likely",
+    "almost certain",
 )
 STATUSES = ("active", "superseded")
 EVIDENCE_FIELDS = {"source", "quote", "prefix", "suffix"}
 FACT_FIELDS = EVIDENCE_FIELDS | {
-    "id", "statement", "kind", "date", "as_of", "topics", "audiences", "salience",
-    "quantity", "also", "confidence", "likelihood", "status", "superseded_by",
+    "id",
+    "statement",
+    "kind",
+    "date",
+    "as_of",
+    "topics",
+    "audiences",
+    "salience",
+    "quantity",
+    "also",
+    "confidence",
+    "likelihood",
+    "status",
+    "superseded_by",
 }
 REQUIRED_FACT_FIELDS = ("id", "statement", "kind", "topics", "source", "quote")
 QUANTITY_FIELDS = {"value", "unit", "metric", "approximate"}
@@ -243,10 +261,18 @@ class _FactParser:
             also = []
         more = [self.evidence(item, f"also[{i}]") for i, item in enumerate(also)]
         fact = Fact(
-            id=fid or "", statement=statement or "", kind=kind or "event", topics=topics,
-            evidence=tuple(e for e in [first, *more] if e is not None), file=self.rel, line=self.line,
-            date=self.date("date"), as_of=self.date("as_of"), quantity=self.quantity(),
-            audiences=self.names("audiences"), salience=self.salience(),
+            id=fid or "",
+            statement=statement or "",
+            kind=kind or "event",
+            topics=topics,
+            evidence=tuple(e for e in [first, *more] if e is not None),
+            file=self.rel,
+            line=self.line,
+            date=self.date("date"),
+            as_of=self.date("as_of"),
+            quantity=self.quantity(),
+            audiences=self.names("audiences"),
+            salience=self.salience(),
             confidence=self.choice("confidence", CONFIDENCE, None),
             likelihood=self.choice("likelihood", LIKELIHOOD, None),
             status=self.choice("status", STATUSES, "active") or "active",

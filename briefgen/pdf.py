@@ -79,7 +79,7 @@ def weasyprint_warnings() -> Iterator[list[str]]:
 def fixed_epoch(day: datetime.date) -> Iterator[None]:
     """Pin SOURCE_DATE_EPOCH to the brief's date, so font subsets carry no build-time timestamp."""
     old = os.environ.get("SOURCE_DATE_EPOCH")
-    epoch = datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.timezone.utc).timestamp()
+    epoch = datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC).timestamp()
     os.environ["SOURCE_DATE_EPOCH"] = str(int(epoch))
     try:
         yield
@@ -127,14 +127,27 @@ def brief_json(brief: Brief) -> dict[str, Any]:
         "prepared": brief.prepared.isoformat(),
         "information_as_of": brief.information_as_of.raw if brief.information_as_of else None,
         "sources": [
-            {"id": s.id, "title": s.title, "series": s.series, "author": s.author, "publisher": s.publisher,
-             "published": s.published.raw if s.published else None, "type": s.type, "sha256": s.sha256}
+            {
+                "id": s.id,
+                "title": s.title,
+                "series": s.series,
+                "author": s.author,
+                "publisher": s.publisher,
+                "published": s.published.raw if s.published else None,
+                "type": s.type,
+                "sha256": s.sha256,
+            }
             for s in brief.sources
         ],
         "notes": [
-            {"number": n.number, "fact": n.fact.id, "statement": n.fact.statement, "kind": n.fact.kind,
-             "independent_sources": len({c.source.id for c in n.citations}),
-             "citations": [{"source": c.source.id, "locator": c.locator, "quote": c.quote} for c in n.citations]}
+            {
+                "number": n.number,
+                "fact": n.fact.id,
+                "statement": n.fact.statement,
+                "kind": n.fact.kind,
+                "independent_sources": len({c.source.id for c in n.citations}),
+                "citations": [{"source": c.source.id, "locator": c.locator, "quote": c.quote} for c in n.citations],
+            }
             for n in brief.notes
         ],
     }
@@ -155,9 +168,16 @@ class PdfJob:
 
 
 def pdf_html(brief: Brief, request: BuildRequest) -> str:
-    return render(brief, "html", request.templates, {
-        "marking": request.marking, "author": request.author, "keywords": keywords(brief),
-    })
+    return render(
+        brief,
+        "html",
+        request.templates,
+        {
+            "marking": request.marking,
+            "author": request.author,
+            "keywords": keywords(brief),
+        },
+    )
 
 
 def make_job(brief: Brief, request: BuildRequest) -> PdfJob:
@@ -172,9 +192,14 @@ def make_job(brief: Brief, request: BuildRequest) -> PdfJob:
             (output_name(brief.audience.name, "json"), "The brief's facts, sources and notes", data),
         )
     return PdfJob(
-        name=brief.audience.name, html=pdf_html(brief, request),
-        notes=tuple((n.number, n.fact.id) for n in brief.notes), paper=request.paper,
-        prepared=brief.prepared, templates=request.templates, attachments=attachments, strict=request.strict_pdf,
+        name=brief.audience.name,
+        html=pdf_html(brief, request),
+        notes=tuple((n.number, n.fact.id) for n in brief.notes),
+        paper=request.paper,
+        prepared=brief.prepared,
+        templates=request.templates,
+        attachments=attachments,
+        strict=request.strict_pdf,
     )
 
 
@@ -197,8 +222,12 @@ def render_job(job: PdfJob) -> bytes:
     if job.attachments:
         options["pdf_variant"] = "pdf/a-3b"
         options["attachments"] = [
-            weasyprint.Attachment(string=text, name=name, description=description,
-                                  relationship="Source" if name.endswith(".md") else "Data")
+            weasyprint.Attachment(
+                string=text,
+                name=name,
+                description=description,
+                relationship="Source" if name.endswith(".md") else "Data",
+            )
             for name, description, text in job.attachments
         ]
     with weasyprint_warnings() as warnings, fixed_epoch(job.prepared):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -49,6 +49,8 @@ class Style:
 
 
 MD = Style(md_escape, lambda text: f"*{text}*")
+
+
 def html_escape(text: str) -> str:
     """Escape fact text for HTML; white space folds, except the spaces a template puts between sentences."""
     text = str(text)

@@ -248,8 +248,10 @@ class _Numbering:
 
     def citations_again(self, fact: Fact) -> list[Citation]:
         """Citations of a fact whose sources are all cited already: short references."""
-        return [Citation(self.base.sources[a.source], a.locator, ev.quote, False)
-                for ev, a in zip(fact.evidence, self.base.anchors_of(fact), strict=False)]
+        return [
+            Citation(self.base.sources[a.source], a.locator, ev.quote, False)
+            for ev, a in zip(fact.evidence, self.base.anchors_of(fact), strict=False)
+        ]
 
     def note(self, fact: Fact, citations: tuple[Citation, ...]) -> Note:
         note = Note(len(self.notes) + 1, fact, citations)
@@ -307,7 +309,10 @@ def _series(group: MetricGroup, label: str, numbering: _Numbering, audience: Aud
 
 
 def select(
-    base: FactBase, audience: Audience, prepared: datetime.date, metric_labels: dict[str, str],
+    base: FactBase,
+    audience: Audience,
+    prepared: datetime.date,
+    metric_labels: dict[str, str],
     previous: tuple[dict[str, str], str] | None = None,
 ) -> Brief:
     """Choose, order and number everything the audience's brief will say.
@@ -343,7 +348,8 @@ def select(
         paragraphs = tuple(tuple(numbering.sentence(f) for f in p) for p in paragraphs_of(prose))
         series = tuple(
             _series(g, metric_label(m, metric_labels), numbering, audience, figures)
-            for m, g in groups.items() if series_home[m] == i
+            for m, g in groups.items()
+            if series_home[m] == i
         )
         judgements = tuple(numbering.sentence(f) for f in judged)
         section = Section(spec.title, paragraphs, series, judgements)
@@ -356,12 +362,26 @@ def select(
     )
     disagreements = tuple(
         Series(g.metric, metric_label(m, metric_labels), tuple(_row(f, numbering, True) for f in clash))
-        for m, g in all_groups.items() if m not in groups for clash in g.disagreements()
+        for m, g in all_groups.items()
+        if m not in groups
+        for clash in g.disagreements()
     )
     disputed = sum(1 for g in all_groups.values() if g.disagreements())
     cited = [base.sources[s] for s in numbering.cited]
     dates = [s.published for s in cited if s.published is not None]
     as_of = max(dates, key=lambda d: d.sort_key) if dates else None
     chosen = tuple(dict.fromkeys([*key_facts, *rest]))
-    return Brief(audience, prepared, as_of, key_points, tuple(sections), tuple(cited), tuple(numbering.notes), chosen,
-                 changes, timeline, disagreements, disputed)
+    return Brief(
+        audience,
+        prepared,
+        as_of,
+        key_points,
+        tuple(sections),
+        tuple(cited),
+        tuple(numbering.notes),
+        chosen,
+        changes,
+        timeline,
+        disagreements,
+        disputed,
+    )

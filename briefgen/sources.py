@@ -15,8 +15,19 @@ from briefgen.errors import Problem
 from briefgen.readers import YamlProblem, line_of, read_yaml
 
 SOURCE_FIELDS = {
-    "id", "title", "series", "author", "publisher", "place", "published", "type",
-    "url", "path", "sha256", "page_starts", "notes",
+    "id",
+    "title",
+    "series",
+    "author",
+    "publisher",
+    "place",
+    "published",
+    "type",
+    "url",
+    "path",
+    "sha256",
+    "page_starts",
+    "notes",
 }
 REQUIRED_SOURCE_FIELDS = {"id", "type", "path", "sha256"}
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -133,10 +144,20 @@ def _parse_source(entry: Any, base: Path, rel: str) -> tuple[Source | None, list
     if problems:
         return None, problems
     source = Source(
-        id=str(texts["id"]), type=str(texts["type"]), path=path, sha256=str(texts["sha256"]),
-        title=texts["title"], series=texts["series"], author=texts["author"],
-        publisher=texts["publisher"], place=texts["place"], published=published, url=texts["url"],
-        page_starts=tuple(sorted(page_starts)), notes=texts["notes"], line=line,
+        id=str(texts["id"]),
+        type=str(texts["type"]),
+        path=path,
+        sha256=str(texts["sha256"]),
+        title=texts["title"],
+        series=texts["series"],
+        author=texts["author"],
+        publisher=texts["publisher"],
+        place=texts["place"],
+        published=published,
+        url=texts["url"],
+        page_starts=tuple(sorted(page_starts)),
+        notes=texts["notes"],
+        line=line,
     )
     return source, []
 

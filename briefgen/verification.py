@@ -53,7 +53,7 @@ def verify_markdown(markdown: str, brief: Brief) -> list[str]:
     problems += [f"footnote [^{c}] is called but has no note" for c in sorted(calls - set(defs))]
     problems += [f"note [^{d}] is never called" for d in sorted(set(defs) - calls)]
     for glued in _RUN_TOGETHER.findall(_NOTE_DEF.sub("", markdown)):
-        problems.append(f"sentences run together after a footnote: \"{glued}\"")
+        problems.append(f'sentences run together after a footnote: "{glued}"')
     for block in _body_blocks(markdown):
         if block.startswith("|"):
             if not _NOTE_CALL.search(block):
@@ -61,7 +61,7 @@ def verify_markdown(markdown: str, brief: Brief) -> list[str]:
             continue
         for sentence in split_sentences(block):
             if not _ENDS_CITED.search(sentence.rstrip()):
-                problems.append(f"sentence without a footnote: \"{sentence[:160]}\"")
+                problems.append(f'sentence without a footnote: "{sentence[:160]}"')
     present = md_text(markdown)
     in_tables = {row.sentence.fact.id for s in brief.sections for series in s.series for row in series.rows}
     texts = {s.fact.id: s.text for s in brief.sentences}

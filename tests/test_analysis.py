@@ -72,11 +72,15 @@ FIGURE_FACTS = """\
 def figures_base(base: Path) -> Path:
     (base / "texts" / "figs.txt").write_text(FIGURES_TEXT, encoding="utf-8")
     with open(base / "sources.yaml", "a", encoding="utf-8") as handle:
-        handle.write("- id: figs\n  title: Japan Invests\n  publisher: Figures Weekly\n  published: \"2017-02-01\"\n"
-                     "  type: news report\n  path: texts/figs.txt\n  sha256: x\n")
+        handle.write(
+            '- id: figs\n  title: Japan Invests\n  publisher: Figures Weekly\n  published: "2017-02-01"\n'
+            "  type: news report\n  path: texts/figs.txt\n  sha256: x\n"
+        )
     rehash(base, "figs")
     (base / "figures.yaml").write_text(FIGURE_FACTS, encoding="utf-8")
-    (base / "metrics.yaml").write_text("japan-fdi: Japanese registered investment\npartnership-level: Partnership level\n")
+    (base / "metrics.yaml").write_text(
+        "japan-fdi: Japanese registered investment\npartnership-level: Partnership level\n"
+    )
     return base
 
 
@@ -108,12 +112,22 @@ def test_likelihood_outside_vocabulary_is_rejected(figures_base):
 
 
 def test_economic_brief_charts_series_in_markdown_and_pdf(figures_base, tmp_path):
-    request = BuildRequest(facts=figures_base, templates=None, output=tmp_path, audiences=("economic",),
-                           formats=("md", "pdf"), prepared=datetime.date(2026, 1, 1), strict_pdf=True)
+    request = BuildRequest(
+        facts=figures_base,
+        templates=None,
+        output=tmp_path,
+        audiences=("economic",),
+        formats=("md", "pdf"),
+        prepared=datetime.date(2026, 1, 1),
+        strict_pdf=True,
+    )
     build(request)
     text = (tmp_path / "economic-brief.md").read_text(encoding="utf-8")
     assert "![Figure 1: Japanese registered investment](economic-brief-figure-1.svg)" in text
-    assert re.search(r"Figure 1 charts the values in the table above \(Japanese registered investment\), in USD billion\.\[\^\d+\]", text)
+    assert re.search(
+        r"Figure 1 charts the values in the table above \(Japanese registered investment\), in USD billion\.\[\^\d+\]",
+        text,
+    )
     svg = (tmp_path / "economic-brief-figure-1.svg").read_text(encoding="utf-8")
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg and svg.count("<circle") >= 2
     reader = pypdf.PdfReader(tmp_path / "economic-brief.pdf")
@@ -145,29 +159,43 @@ def test_source_summary_counts_match_hand_count(figures_base, tmp_path):
     # Hand count: sources cited are paper, news and figs: 2 news reports, 1 think-tank analysis,
     # published 2015 (news), 2017 (paper, figs); every note cites one source.
     notes = len(re.findall(r"^\[\^\d+\]:", text, re.M)) - 1  # less the figure caption's note
-    assert summary.startswith("<!-- uncited -->\nThis brief draws on 3 sources (2 news reports, 1 think-tank analysis), published 2015–2017.")
+    assert summary.startswith(
+        "<!-- uncited -->\nThis brief draws on 3 sources (2 news reports, 1 think-tank analysis), published 2015–2017."
+    )
     assert f"{notes} of its {notes} cited statements rest on a single source and 0 on two or more." in summary
     assert "The sources disagree on 1 measure; the tables show their values side by side." in summary
 
 
 def test_source_summary_function():
-    from briefgen.sources import Source
     from briefgen.dates import parse_date
+    from briefgen.sources import Source
 
-    sources = [Source("a", "news report", Path("a"), "", published=parse_date("2013")),
-               Source("b", "commentary", Path("b"), ""), Source("c", "news report", Path("c"), "", published=parse_date("2021-09-15"))]
+    sources = [
+        Source("a", "news report", Path("a"), "", published=parse_date("2013")),
+        Source("b", "commentary", Path("b"), ""),
+        Source("c", "news report", Path("c"), "", published=parse_date("2021-09-15")),
+    ]
     text = source_summary(sources, [1, 1, 2, 3], 0)
-    assert text == ("This brief draws on 3 sources (2 news reports, 1 commentary), published 2013–2021, 1 undated. "
-                    "2 of its 4 cited statements rest on a single source and 2 on two or more. "
-                    "The sources do not disagree on any measure the brief reports.")
+    assert text == (
+        "This brief draws on 3 sources (2 news reports, 1 commentary), published 2013–2021, 1 undated. "
+        "2 of its 4 cited statements rest on a single source and 2 on two or more. "
+        "The sources do not disagree on any measure the brief reports."
+    )
 
 
 def test_source_descriptor_flags_what_is_not_known():
-    from briefgen.sources import Source
     from briefgen.dates import parse_date
+    from briefgen.sources import Source
 
-    source = Source("x", "news report", Path("x"), "", publisher="Khmer Times", published=parse_date("2015-09-20"),
-                    notes="Republished from another outlet.")
+    source = Source(
+        "x",
+        "news report",
+        Path("x"),
+        "",
+        publisher="Khmer Times",
+        published=parse_date("2015-09-20"),
+        notes="Republished from another outlet.",
+    )
     assert source_descriptor(source, datetime.date(2026, 1, 1)) == (
         "News report by Khmer Times; author not named; published 20 September 2015, 11 years before this brief; "
         "Republished from another outlet."
@@ -186,10 +214,10 @@ def test_historical_brief_has_timeline(base, tmp_path):
 
 
 def test_json_format_reports_independent_sources(base, tmp_path):
-    from briefgen.pdf import brief_json
-    from briefgen.selection import select
     from briefgen.audiences import load_audience
     from briefgen.factbase import load_fact_base
+    from briefgen.pdf import brief_json
+    from briefgen.selection import select
 
     fact_base, _ = load_fact_base(base)
     brief = select(fact_base, load_audience("defence", None), datetime.date(2026, 1, 1), {})

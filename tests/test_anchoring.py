@@ -55,7 +55,11 @@ def test_quote_spanning_pages_gets_page_range():
 def test_ambiguous_quote_is_an_error_unless_disambiguated():
     with pytest.raises(AnchorError, match="occurs 2 times"):
         anchor(ISEAS.normal, "strategic cooperation has")
-    assert anchor(ISEAS.normal, "strategic cooperation has", prefix="Vietnam-Japan relations have long been driven by economic interests, but")
+    assert anchor(
+        ISEAS.normal,
+        "strategic cooperation has",
+        prefix="Vietnam-Japan relations have long been driven by economic interests, but",
+    )
 
 
 def test_not_found_shows_closest_passage():

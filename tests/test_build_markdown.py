@@ -30,7 +30,7 @@ def test_builds_each_audience(base, tmp_path):
     for name in ("defence", "economic", "historical"):
         text = (tmp_path / "out" / f"{name}-brief.md").read_text(encoding="utf-8")
         assert text.startswith("---\ntitle: ")
-        assert "date: \"2026-01-01\"" in text
+        assert 'date: "2026-01-01"' in text
         assert "## Sources" in text
 
 
@@ -59,7 +59,9 @@ def test_economic_brief_has_series_table(base, tmp_path):
 
 def test_first_citation_full_later_short(base, tmp_path):
     build(base, tmp_path / "out", "-a", "historical")
-    notes = re.findall(r"^\[\^\d+\]: (.*)$", (tmp_path / "out" / "historical-brief.md").read_text(encoding="utf-8"), re.M)
+    notes = re.findall(
+        r"^\[\^\d+\]: (.*)$", (tmp_path / "out" / "historical-brief.md").read_text(encoding="utf-8"), re.M
+    )
     paper_notes = [n for n in notes if "Test Perspective" in n]
     assert "(Singapore: Test Institute, 2017)" in paper_notes[0]
     assert all("(Singapore" not in n for n in paper_notes[1:]) and len(paper_notes) > 1
@@ -107,7 +109,10 @@ def test_user_template_extends_default_and_overrides_a_block(base, tmp_path):
 @pytest.mark.parametrize(
     ("block", "expected"),
     [
-        ("{% block key_points %}## Key points\n\nThis sentence cites nothing.\n{% endblock %}", "sentence without a footnote"),
+        (
+            "{% block key_points %}## Key points\n\nThis sentence cites nothing.\n{% endblock %}",
+            "sentence without a footnote",
+        ),
         ("{% block key_points %}{% endblock %}", "was selected but does not appear"),
         ("{% block notes %}{% endblock %}", "is called but has no note"),
         ("{% block key_points %}## Key points\n\nA claim.[^77]\n{% endblock %}", "[^77] is called but has no note"),
@@ -158,8 +163,13 @@ def test_broken_fact_base_leaves_previous_outputs(base, tmp_path):
 
 
 def test_superseded_fact_is_not_selected(base, tmp_path):
-    text = (base / "facts.yaml").read_text().replace(
-        "  topics: [aid]\n  salience: 4", "  topics: [aid]\n  salience: 4\n  status: superseded\n  superseded_by: oda-2016"
+    text = (
+        (base / "facts.yaml")
+        .read_text()
+        .replace(
+            "  topics: [aid]\n  salience: 4",
+            "  topics: [aid]\n  salience: 4\n  status: superseded\n  superseded_by: oda-2016",
+        )
     )
     (base / "facts.yaml").write_text(text)
     build(base, tmp_path / "out", "-a", "economic")
@@ -167,8 +177,12 @@ def test_superseded_fact_is_not_selected(base, tmp_path):
 
 
 def test_sentences_of_a_paragraph_are_separated(base, tmp_path):
-    append_fact(base, HOSTILE.replace("hostile", "second-2009").replace(
-        'statement: "In 2009, Japan said *this*', 'statement: "In 2009, Japan also said *that*'))
+    append_fact(
+        base,
+        HOSTILE.replace("hostile", "second-2009").replace(
+            'statement: "In 2009, Japan said *this*', 'statement: "In 2009, Japan also said *that*'
+        ),
+    )
     append_fact(base, HOSTILE, "more.yaml")
     build(base, tmp_path / "out", "-a", "historical")
     text = (tmp_path / "out" / "historical-brief.md").read_text(encoding="utf-8")

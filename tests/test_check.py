@@ -40,11 +40,20 @@ def test_fixture_base_is_clean(base):
         (("established a", "founded a"), "quote not found; closest passage"),
         (("In 2009, Japan", "In 2010, Japan"), "statement has '2010', which its quote does not contain"),
         (("partnership.\n  kind", "partnership. It grew.\n  kind"), "exactly one sentence, found 2"),
-        (("  date: \"2009\"\n", ""), "an event needs a 'date'"),
+        (('  date: "2009"\n', ""), "an event needs a 'date'"),
         (("topics: [partnership-upgrades]", "topics: [partnership-upgrades]\n  salience: 9"), "salience must be"),
         (("topics: [partnership-upgrades]", "topics: [partnership-upgrades]\n  status: superseded"), "superseded, but"),
-        (("topics: [partnership-upgrades]", "topics: [partnership-upgrades]\n  status: superseded\n  superseded_by: ghost"), "superseded_by 'ghost' is not a fact id"),
-        (("topics: [partnership-upgrades]", "topics: [partnership-upgrades]\n  confidence: high"), "only an assessment carries a confidence or likelihood"),
+        (
+            (
+                "topics: [partnership-upgrades]",
+                "topics: [partnership-upgrades]\n  status: superseded\n  superseded_by: ghost",
+            ),
+            "superseded_by 'ghost' is not a fact id",
+        ),
+        (
+            ("topics: [partnership-upgrades]", "topics: [partnership-upgrades]\n  confidence: high"),
+            "only an assessment carries a confidence or likelihood",
+        ),
         (("- id: extra-fact", "- id: Extra Fact"), "id must be lowercase"),
     ],
 )
@@ -76,21 +85,33 @@ def test_every_problem_in_one_run(base):
 
 
 def test_ambiguous_quote(base):
-    append_fact(base, GOOD.replace("quote: In 2009 the two countries established a “strategic partnership”.", "quote: The two countries agreed to expand"))
+    append_fact(
+        base,
+        GOOD.replace(
+            "quote: In 2009 the two countries established a “strategic partnership”.",
+            "quote: The two countries agreed to expand",
+        ),
+    )
     result = check(base)
     assert "quote occurs 2 times; add a prefix or suffix" in result.stdout
 
 
 def test_number_supported_by_quantity_only_where_quote_has_it(base):
     # "approximately 2.8" is in the quote; "2.9" is not, whatever the quantity says.
-    text = (base / "facts.yaml").read_text().replace("approximately 2.8 trillion yen in ODA to", "approximately 2.9 trillion yen in ODA to")
+    text = (
+        (base / "facts.yaml")
+        .read_text()
+        .replace("approximately 2.8 trillion yen in ODA to", "approximately 2.9 trillion yen in ODA to")
+    )
     (base / "facts.yaml").write_text(text)
     result = check(base)
     assert "statement has '2.9'" in result.stdout
 
 
 def test_thousands_separators_and_ordinals_are_numbers(base):
-    append_fact(base, GOOD.replace("set up a strategic partnership", "set up a strategic partnership in its 3,320th year"))
+    append_fact(
+        base, GOOD.replace("set up a strategic partnership", "set up a strategic partnership in its 3,320th year")
+    )
     result = check(base)
     assert "statement has '3320'" in result.stdout
 
@@ -141,5 +162,11 @@ def test_json_report(base):
     report = json.loads(result.stdout)
     assert report["ok"] is False and report["errors"] == 1
     problem = report["problems"][0]
-    assert problem == {"file": "extra.yaml", "line": 1, "id": "extra-fact", "severity": "error", "message": problem["message"]}
+    assert problem == {
+        "file": "extra.yaml",
+        "line": 1,
+        "id": "extra-fact",
+        "severity": "error",
+        "message": problem["message"],
+    }
     assert "rumour" in problem["message"]

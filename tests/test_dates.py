@@ -23,7 +23,9 @@ def test_dates_keep_their_precision(raw, shown):
     assert parse_date(raw).text() == shown
 
 
-@pytest.mark.parametrize("raw", ["2016-13-45", "2021-02-29", "2014-00", "8st century", "soon", "2017/2016", "1/2/3", ""])
+@pytest.mark.parametrize(
+    "raw", ["2016-13-45", "2021-02-29", "2014-00", "8st century", "soon", "2017/2016", "1/2/3", ""]
+)
 def test_bad_dates_are_refused(raw):
     with pytest.raises(DateError):
         parse_date(raw)

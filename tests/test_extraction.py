@@ -56,8 +56,12 @@ def add_source(base: Path, source_id: str, text: str, page_starts: list[int] | N
     """Register a further source text in the fixture base, with its sha256."""
     path = base / "texts" / f"{source_id}.txt"
     path.write_text(text, encoding="utf-8")
-    entry = {"id": source_id, "type": "news report", "path": f"texts/{source_id}.txt",
-             "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    entry = {
+        "id": source_id,
+        "type": "news report",
+        "path": f"texts/{source_id}.txt",
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+    }
     if page_starts:
         entry["page_starts"] = page_starts
     with (base / "sources.yaml").open("a", encoding="utf-8") as registry:
@@ -117,7 +121,9 @@ def test_plain_sentences_references_and_boilerplate_are_not_proposed(blog):
 def test_sentences_covered_by_a_fact_are_not_proposed(blog):
     before = quotes_of(blog, "blog")
     assert "Japan pledged $2 billion in maritime security aid to Vietnam in 2019." in before
-    append_fact(blog, """\
+    append_fact(
+        blog,
+        """\
 - id: pledge-2019
   statement: In 2019, Japan pledged $2 billion in maritime security aid to Vietnam.
   kind: figure
@@ -126,13 +132,16 @@ def test_sentences_covered_by_a_fact_are_not_proposed(blog):
   topics: [aid]
   source: blog
   quote: Japan pledged $2 billion in maritime security aid
-""")
+""",
+    )
     after = quotes_of(blog, "blog")
     assert after == [q for q in before if not q.startswith("Japan pledged")]
 
 
 def test_a_quote_across_two_sentences_covers_the_one_it_spans_half_of(blog):
-    append_fact(blog, """\
+    append_fact(
+        blog,
+        """\
 - id: pledge-2019
   statement: In 2019, Japan pledged $2 billion in maritime security aid to Vietnam.
   kind: figure
@@ -141,14 +150,17 @@ def test_a_quote_across_two_sentences_covers_the_one_it_spans_half_of(blog):
   topics: [aid]
   source: blog
   quote: Japan pledged $2 billion in maritime security aid to Vietnam in 2019. Analysts argue
-""")
+""",
+    )
     quotes = quotes_of(blog, "blog")
     assert not any(q.startswith("Japan pledged") for q in quotes)
     assert any(q.startswith("Analysts argue") for q in quotes)
 
 
 def test_a_quote_under_half_the_sentence_leaves_it_proposed(blog):
-    append_fact(blog, """\
+    append_fact(
+        blog,
+        """\
 - id: ministers-signed
   statement: The two defence ministers signed a statement.
   kind: event
@@ -156,13 +168,16 @@ def test_a_quote_under_half_the_sentence_leaves_it_proposed(blog):
   topics: [defence-dialogue]
   source: blog
   quote: two defence ministers signed
-""")
+""",
+    )
     assert any(q.startswith("In March 2020") for q in quotes_of(blog, "blog"))
 
 
 def test_a_fact_on_one_of_two_repeated_sentences_covers_both(blog):
     assert sum("milestone" in q for q in quotes_of(blog, "blog")) == 2
-    append_fact(blog, """\
+    append_fact(
+        blog,
+        """\
 - id: milestone
   statement: Hanoi welcomed the deal as a milestone for 2020.
   kind: assessment
@@ -170,7 +185,8 @@ def test_a_fact_on_one_of_two_repeated_sentences_covers_both(blog):
   source: blog
   quote: The deal was welcomed in Hanoi as a milestone for 2020.
   prefix: met for talks over lunch.
-""")
+""",
+    )
     assert not any("milestone" in q for q in quotes_of(blog, "blog"))
 
 
@@ -178,8 +194,11 @@ def test_paginated_lines_are_joined_within_a_page_without_headings_or_page_numbe
     add_source(base, "report", REPORT, page_starts=[1, 6])
     cands = propose(load(base), "report")
     assert [(c.quote, c.locator, c.date) for c in cands] == [
-        ("In 2011, the two countries adopted an Action Plan and opened a formal Defence Policy Dia-logue.",
-         "p. 1", "2011"),
+        (
+            "In 2011, the two countries adopted an Action Plan and opened a formal Defence Policy Dia-logue.",
+            "p. 1",
+            "2011",
+        ),
         ("China's moves in 2014 emboldened Vietnamese", "p. 1", "2014"),
         ("Vietnam made the request in early 2012.", "p. 1", "early 2012"),
         ("In May 2013, Japan held a seminar on underwater medicine for the Vietnamese Navy.", "p. 2", "2013-05"),
@@ -196,17 +215,20 @@ def test_covered_fixture_sentences_are_not_proposed(base):
     assert "In 2009 the two countries established a “strategic partnership”." in quotes_of(base, "paper")
 
 
-@pytest.mark.parametrize(("sentence", "date"), [
-    ("Specifically, in early August 2014, Japan announced it.", "early 2014-08"),
-    ("The visit from 28 February to 5 March 2017 was historic.", "2017-02-28/2017-03-05"),
-    ("Trade flourished in the 16th and 17th centuries.", "16th century/17th century"),
-    ("Restrictions were imposed in the 1630s.", "1630s"),
-    ("Relations were constrained between the late 1970s and 1992.", "late 1970s"),
-    ("A monk travelled to Japan in 736.", "736"),
-    ("It was published Sep 15, 2021 online.", "2021-09-15"),
-    ("Such funding mattered (VnExpress, 2016a).", None),
-    ("Japan is Vietnam's fourth largest trading partner.", None),
-])
+@pytest.mark.parametrize(
+    ("sentence", "date"),
+    [
+        ("Specifically, in early August 2014, Japan announced it.", "early 2014-08"),
+        ("The visit from 28 February to 5 March 2017 was historic.", "2017-02-28/2017-03-05"),
+        ("Trade flourished in the 16th and 17th centuries.", "16th century/17th century"),
+        ("Restrictions were imposed in the 1630s.", "1630s"),
+        ("Relations were constrained between the late 1970s and 1992.", "late 1970s"),
+        ("A monk travelled to Japan in 736.", "736"),
+        ("It was published Sep 15, 2021 online.", "2021-09-15"),
+        ("Such funding mattered (VnExpress, 2016a).", None),
+        ("Japan is Vietnam's fourth largest trading partner.", None),
+    ],
+)
 def test_guess_date(sentence, date):
     assert guess_date(sentence) == date
 
@@ -292,7 +314,9 @@ def test_coverage_counts(blog):
 
 
 def test_coverage_counts_a_newly_covered_sentence(blog):
-    append_fact(blog, """\
+    append_fact(
+        blog,
+        """\
 - id: pledge-2019
   statement: In 2019, Japan pledged $2 billion in maritime security aid to Vietnam.
   kind: figure
@@ -301,7 +325,8 @@ def test_coverage_counts_a_newly_covered_sentence(blog):
   topics: [aid]
   source: blog
   quote: Japan pledged $2 billion in maritime security aid to Vietnam in 2019.
-""")
+""",
+    )
     (blog_report,) = coverage(load(blog), ["blog"])
     assert (blog_report.covered, blog_report.important) == (1, BLOG_IMPORTANT)
 

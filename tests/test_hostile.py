@@ -40,8 +40,12 @@ def check(base):
         (b"- 42\n- [a, b]\n", "each fact must be a mapping of fields"),
         (b"id: lonely\n", "a fact file must be a YAML list of facts"),
         (b"", "the file is empty"),
-        (GOOD.replace("salience", "x").replace("topics: [partnership-upgrades]", "topics: partnership-upgrades\n  salience: high").encode(),
-         "salience must be a whole number"),
+        (
+            GOOD.replace("salience", "x")
+            .replace("topics: [partnership-upgrades]", "topics: partnership-upgrades\n  salience: high")
+            .encode(),
+            "salience must be a whole number",
+        ),
         (GOOD.replace('date: "2009"', "date: [2009]").encode(), "date: a date must be text"),
         (GOOD.replace("kind: event", "kind: event\n  quantity: 12").encode(), "quantity must be a mapping"),
         (b"- &a {id: x}\n- *a\n", "YAML aliases (*name) are not allowed"),
@@ -107,7 +111,9 @@ def test_jinja_syntax_in_fact_text_is_literal(base, tmp_path):
     result = run("--facts", base, "build", "-a", "historical", "-o", tmp_path / "out", "-f", "md", "-f", "pdf")
     assert result.exit_code == 1  # "7" is a number the quote lacks: the checker stops it first
     assert "statement has '7'" in result.stderr
-    append_fact(base, GOOD.replace("set up a strategic partnership.", "set up {% include '/etc/passwd' %} {{ seven }}."))
+    append_fact(
+        base, GOOD.replace("set up a strategic partnership.", "set up {% include '/etc/passwd' %} {{ seven }}.")
+    )
     result = run("--facts", base, "build", "-a", "historical", "-o", tmp_path / "out", "-f", "md", "-f", "pdf")
     assert result.exit_code == 0, result.stderr
     text = (tmp_path / "out" / "historical-brief.md").read_text()
@@ -131,7 +137,9 @@ def test_markdown_forgery_is_escaped(base, tmp_path):
 
 def test_very_long_word_and_rtl_text_build(base, tmp_path):
     long_word = "Vietnam" + "x" * 400
-    append_fact(base, GOOD.replace("set up a strategic partnership.", f"set up {long_word} and \u05e9\u05dc\u05d5\u05dd."))
+    append_fact(
+        base, GOOD.replace("set up a strategic partnership.", f"set up {long_word} and \u05e9\u05dc\u05d5\u05dd.")
+    )
     result = run("--facts", base, "build", "-a", "historical", "-o", tmp_path / "out", "-f", "md", "-f", "pdf")
     assert result.exit_code == 0, result.stderr
 
@@ -143,7 +151,9 @@ def test_unwritable_output_directory(base, tmp_path, monkeypatch):
     out = tmp_path / "ro"
     out.mkdir()
     real_access = os.access
-    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if Path(p) == out and mode == os.W_OK else real_access(p, mode, **kw))
+    monkeypatch.setattr(
+        os, "access", lambda p, mode, **kw: False if Path(p) == out and mode == os.W_OK else real_access(p, mode, **kw)
+    )
     result = run("--facts", base, "build", "-a", "defence", "-o", out)
     assert result.exit_code == 1 and f"output directory {out} is not writable" in result.stderr, result.stderr
 
@@ -197,13 +207,23 @@ TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1,
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(statement=TEXT, topic=st.sampled_from(["aid", "maritime-security", "pre-modern", "nonsense"]),
-       kind=st.sampled_from(["event", "figure", "assessment", "x"]), date=st.one_of(st.none(), TEXT))
+@given(
+    statement=TEXT,
+    topic=st.sampled_from(["aid", "maritime-security", "pre-modern", "nonsense"]),
+    kind=st.sampled_from(["event", "figure", "assessment", "x"]),
+    date=st.one_of(st.none(), TEXT),
+)
 def test_fuzzed_facts_build_or_fail_cleanly(base, tmp_path_factory, statement, topic, kind, date):
     import yaml
 
-    fact = {"id": "fuzz", "statement": statement, "kind": kind, "topics": [topic], "source": "paper",
-            "quote": "In 2009 the two countries established a “strategic partnership”."}
+    fact = {
+        "id": "fuzz",
+        "statement": statement,
+        "kind": kind,
+        "topics": [topic],
+        "source": "paper",
+        "quote": "In 2009 the two countries established a “strategic partnership”.",
+    }
     if date is not None:
         fact["date"] = date
     (base / "fuzz.yaml").write_text(yaml.safe_dump([fact], allow_unicode=True), encoding="utf-8")
@@ -211,7 +231,9 @@ def test_fuzzed_facts_build_or_fail_cleanly(base, tmp_path_factory, statement, t
     from briefgen.build import BuildRequest, build
 
     try:
-        result = build(BuildRequest(facts=base, templates=None, output=out, audiences=("defence", "economic", "historical")))
+        result = build(
+            BuildRequest(facts=base, templates=None, output=out, audiences=("defence", "economic", "historical"))
+        )
     except BriefgenError as exc:
         assert str(exc)
         return

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import io
 import random
 import re
 from pathlib import Path
@@ -18,8 +17,15 @@ from tests.golden import FIXTURE
 
 
 def request(facts: Path, out: Path, **kw) -> BuildRequest:
-    options = dict(facts=facts, templates=None, output=out, audiences=("defence", "economic", "historical"),
-                   formats=("pdf",), prepared=datetime.date(2026, 1, 1), strict_pdf=True)
+    options = dict(
+        facts=facts,
+        templates=None,
+        output=out,
+        audiences=("defence", "economic", "historical"),
+        formats=("pdf",),
+        prepared=datetime.date(2026, 1, 1),
+        strict_pdf=True,
+    )
     options.update(kw)
     return BuildRequest(**options)
 
@@ -83,12 +89,18 @@ def test_two_builds_are_byte_identical(built, tmp_path):
 
 
 def test_vietnamese_text_survives(base, tmp_path):
-    (base / "texts" / "vn.txt").write_text("Nhật Bản cấp thêm 11 tỷ yên ODA cho Việt Nam trong năm 2016.\n", encoding="utf-8")
+    (base / "texts" / "vn.txt").write_text(
+        "Nhật Bản cấp thêm 11 tỷ yên ODA cho Việt Nam trong năm 2016.\n", encoding="utf-8"
+    )
     with open(base / "sources.yaml", "a", encoding="utf-8") as handle:
-        handle.write("- id: vn\n  title: Nhật Bản cấp thêm ODA cho Việt Nam\n  publisher: VnExpress\n"
-                     "  published: \"2016-09-06\"\n  type: news report\n  path: texts/vn.txt\n  sha256: x\n")
+        handle.write(
+            "- id: vn\n  title: Nhật Bản cấp thêm ODA cho Việt Nam\n  publisher: VnExpress\n"
+            '  published: "2016-09-06"\n  type: news report\n  path: texts/vn.txt\n  sha256: x\n'
+        )
     rehash(base, "vn")
-    append_fact(base, """\
+    append_fact(
+        base,
+        """\
 - id: vn-oda
   statement: In 2016, Japan provided Vietnam with an additional 11 billion yen in ODA, VnExpress reported.
   kind: event
@@ -96,7 +108,8 @@ def test_vietnamese_text_survives(base, tmp_path):
   topics: [aid]
   source: vn
   quote: Nhật Bản cấp thêm 11 tỷ yên ODA cho Việt Nam trong năm 2016.
-""")
+""",
+    )
     build(request(base, tmp_path, audiences=("economic",)))
     text = " ".join(p.extract_text() for p in pypdf.PdfReader(tmp_path / "economic-brief.pdf").pages)
     text = re.sub(r"\s+", " ", text)
@@ -150,7 +163,12 @@ def test_fetcher_refuses_files_outside_templates_and_network(tmp_path):
     served = fetch((tmp_path / "ok.css").as_uri())
     body = served.get("string") or served["file_obj"].read()
     assert body == b"p{}"
-    for url in ("file:///etc/passwd", "http://127.0.0.1:9/x.css", "https://example.org/", (tmp_path / ".." / "x").as_uri()):
+    for url in (
+        "file:///etc/passwd",
+        "http://127.0.0.1:9/x.css",
+        "https://example.org/",
+        (tmp_path / ".." / "x").as_uri(),
+    ):
         with pytest.raises(FetchRefused):
             fetch(url)
     assert fetch("data:text/plain,hello")
@@ -225,8 +243,8 @@ def _stress_base(root: Path, notes: int, rng: random.Random) -> Path:
     facts = []
     for i, sentence in enumerate(sentences):
         facts.append(
-            f"- id: f{i}\n  statement: \"{sentence}\"\n  kind: assessment\n  topics: [maritime-security]\n"
-            f"  source: s\n  quote: \"{sentence}\"\n"
+            f'- id: f{i}\n  statement: "{sentence}"\n  kind: assessment\n  topics: [maritime-security]\n'
+            f'  source: s\n  quote: "{sentence}"\n'
         )
     (base / "facts.yaml").write_text("".join(facts))
     return base

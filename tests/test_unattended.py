@@ -61,9 +61,12 @@ def test_changing_one_fact_rebuilds_only_briefs_that_use_it(base, tmp_path):
     summary = json.loads(result.stdout)
     status = {(o["audience"], o["format"]): o["status"] for o in summary["outputs"]}
     assert status == {
-        ("defence", "md"): "up to date", ("defence", "pdf"): "up to date",
-        ("economic", "md"): "built", ("economic", "pdf"): "built",
-        ("historical", "md"): "up to date", ("historical", "pdf"): "up to date",
+        ("defence", "md"): "up to date",
+        ("defence", "pdf"): "up to date",
+        ("economic", "md"): "built",
+        ("economic", "pdf"): "built",
+        ("historical", "md"): "up to date",
+        ("historical", "pdf"): "up to date",
     }
     after = snapshot(out)
     assert after["defence-brief.pdf"] == before["defence-brief.pdf"]
@@ -140,8 +143,9 @@ def test_lock_makes_second_build_wait_then_give_up(base, tmp_path):
 
 def _cli(*args: str) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).parent.parent))
-    return subprocess.Popen([sys.executable, "-m", "briefgen", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-m", "briefgen", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
 
 
 def test_two_builds_at_once_both_succeed(base, tmp_path):
@@ -165,7 +169,7 @@ def test_killed_build_leaves_previous_outputs(tmp_path):
     assert run("--facts", base, "build", "-a", "defence", "-f", "md", "-f", "pdf", "-o", out).exit_code == 0
     before = snapshot(out)
     facts = base / "facts.yaml"
-    facts.write_text(facts.read_text().replace("statement: \"Item0 ", "statement: \"Changed Item0 ", 1))
+    facts.write_text(facts.read_text().replace('statement: "Item0 ', 'statement: "Changed Item0 ', 1))
     proc = _cli("--facts", str(base), "build", "-a", "defence", "-f", "md", "-f", "pdf", "-o", str(out))
     time.sleep(1.5)
     proc.send_signal(signal.SIGTERM)
