@@ -1,0 +1,26 @@
+"""Write the HTML that a PDF build hands to WeasyPrint, and its base URL (python brief_html.py FACTS AUDIENCE OUT)."""
+
+import datetime
+import sys
+from pathlib import Path
+
+from briefgen.audiences import load_audience
+from briefgen.build import BuildRequest, load_checked, metric_labels
+from briefgen.pdf import base_url_for, pdf_html
+from briefgen.selection import select
+
+
+def main() -> None:
+    facts, audience, out = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+    prepared = datetime.date(2026, 1, 1)
+    request = BuildRequest(
+        facts=facts, templates=None, output=out.parent, audiences=(audience,), formats=("pdf",), prepared=prepared
+    )
+    base, _warnings = load_checked(facts, today=prepared)
+    brief = select(base, load_audience(audience, None), prepared, metric_labels(facts))
+    out.write_text(pdf_html(brief, request), encoding="utf-8")
+    print(base_url_for(None))
+
+
+if __name__ == "__main__":
+    main()
