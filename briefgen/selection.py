@@ -154,7 +154,7 @@ def matches(spec: SectionSpec, fact: Fact) -> bool:
     when = fact.when
     if when is None:
         return False
-    year = when.start.year
+    year = when.sort_key[0]  # a qualified date sorts inside its span: "late 1970s" is after 1976
     return (spec.year_from is None or year >= spec.year_from) and (spec.year_until is None or year <= spec.year_until)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from briefgen.errors import BuildError
 from briefgen.render import md_escape
@@ -46,7 +47,8 @@ def verify_markdown(markdown: str, brief: Brief) -> list[str]:
     """Every problem with a rendered Markdown brief, each naming the offending text."""
     problems = []
     defs = _NOTE_DEF.findall(markdown)
-    for label in sorted({d for d in defs if defs.count(d) > 1}):
+    counts = Counter(defs)
+    for label in sorted(d for d, n in counts.items() if n > 1):
         problems.append(f"note [^{label}] is defined more than once")
     body = _NOTE_DEF.sub("", markdown)
     calls = set(_NOTE_CALL.findall(_FRONT_MATTER.sub("", body)))
