@@ -12,16 +12,8 @@ from hypothesis import strategies as st
 
 from briefgen.errors import BriefgenError
 from tests.conftest import append_fact, rehash, run
+from tests.test_check import GOOD
 
-GOOD = """\
-- id: extra-fact
-  statement: In 2009, Japan and Vietnam set up a strategic partnership.
-  kind: event
-  date: "2009"
-  topics: [partnership-upgrades]
-  source: paper
-  quote: In 2009 the two countries established a “strategic partnership”.
-"""
 
 
 def check(base):
