@@ -15,7 +15,6 @@ from tests.conftest import append_fact, rehash, run
 from tests.test_check import GOOD
 
 
-
 def check(base):
     result = run("--facts", base, "check")
     assert "Traceback" not in result.stdout + result.stderr
