@@ -118,40 +118,30 @@ def test_plain_sentences_references_and_boilerplate_are_not_proposed(blog):
         assert words not in text
 
 
-def test_sentences_covered_by_a_fact_are_not_proposed(blog):
-    before = quotes_of(blog, "blog")
-    assert "Japan pledged $2 billion in maritime security aid to Vietnam in 2019." in before
-    append_fact(
-        blog,
-        """\
+def pledge_fact(quote: str) -> str:
+    """The 2019 pledge as a fact, quoting the given passage."""
+    return f"""\
 - id: pledge-2019
   statement: In 2019, Japan pledged $2 billion in maritime security aid to Vietnam.
   kind: figure
   as_of: "2019"
-  quantity: {value: 2, unit: USD billion, metric: maritime-aid}
+  quantity: {{value: 2, unit: USD billion, metric: maritime-aid}}
   topics: [aid]
   source: blog
-  quote: Japan pledged $2 billion in maritime security aid
-""",
-    )
+  quote: {quote}
+"""
+
+
+def test_sentences_covered_by_a_fact_are_not_proposed(blog):
+    before = quotes_of(blog, "blog")
+    assert "Japan pledged $2 billion in maritime security aid to Vietnam in 2019." in before
+    append_fact(blog, pledge_fact("Japan pledged $2 billion in maritime security aid"))
     after = quotes_of(blog, "blog")
     assert after == [q for q in before if not q.startswith("Japan pledged")]
 
 
 def test_a_quote_across_two_sentences_covers_the_one_it_spans_half_of(blog):
-    append_fact(
-        blog,
-        """\
-- id: pledge-2019
-  statement: In 2019, Japan pledged $2 billion in maritime security aid to Vietnam.
-  kind: figure
-  as_of: "2019"
-  quantity: {value: 2, unit: USD billion, metric: maritime-aid}
-  topics: [aid]
-  source: blog
-  quote: Japan pledged $2 billion in maritime security aid to Vietnam in 2019. Analysts argue
-""",
-    )
+    append_fact(blog, pledge_fact("Japan pledged $2 billion in maritime security aid to Vietnam in 2019. Analysts argue"))
     quotes = quotes_of(blog, "blog")
     assert not any(q.startswith("Japan pledged") for q in quotes)
     assert any(q.startswith("Analysts argue") for q in quotes)
