@@ -24,11 +24,18 @@ class MetricGroup:
 
     def disagreements(self) -> list[tuple[Fact, ...]]:
         """Groups of facts that give different values for the same date."""
-        found = []
-        for i, fact in enumerate(self.facts):
-            rivals = [o for o in self.facts[i + 1 :] if same_date(fact, o) and differ(fact, o)]
-            if rivals and not any(fact in group for group in found):
-                found.append((fact, *rivals))
+        by_year: dict[int, list[Fact]] = defaultdict(list)  # facts of one date always share a start year
+        for fact in self.facts:
+            if fact.as_of is not None:
+                by_year[fact.as_of.start.year].append(fact)
+        found: list[tuple[Fact, ...]] = []
+        grouped: set[int] = set()
+        for year_facts in by_year.values():
+            for i, fact in enumerate(year_facts):
+                rivals = [o for o in year_facts[i + 1 :] if same_date(fact, o) and differ(fact, o)]
+                if rivals and id(fact) not in grouped:
+                    found.append((fact, *rivals))
+                    grouped.update(id(f) for f in found[-1])
         return found
 
 

@@ -14,7 +14,7 @@ from briefgen.selection import format_quantity
 from briefgen.sentences import split_sentences
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_THOUSANDS = re.compile(r",(?<=\d,)(?=\d{3}(?!\d))")  # the comma first: a literal is found fast
 
 
 def numbers_in(text: str) -> list[str]:
@@ -22,10 +22,13 @@ def numbers_in(text: str) -> list[str]:
     return _NUMBER.findall(_THOUSANDS.sub("", text))
 
 
-def contains_number(text: str, number: str) -> bool:
-    """Whether text states the number itself, not merely digits of a longer number."""
-    plain = _THOUSANDS.sub("", text)
-    return re.search(rf"(?<![\d.,]){re.escape(number)}(?![\d]|[.,]\d)", plain) is not None
+# A number with the separator before it, if any: '.5' and ',5' are tails of other numbers, not numbers.
+_NUMBER_AFTER = re.compile(r"[.,]?\d+(?:[.,]\d+)*")
+
+
+def standalone_numbers(text: str) -> set[str]:
+    """The numbers text states, thousands separators removed: '2013-14, US$1.5' -> {'2013', '14', '1.5'}."""
+    return {n for n in _NUMBER_AFTER.findall(_THOUSANDS.sub("", text)) if n[0] not in ".,"}
 
 
 def _format_value(value: float | str) -> str:
@@ -35,10 +38,14 @@ def _format_value(value: float | str) -> str:
 
 
 def check_numbers(fact: Fact) -> list[str]:
+    wanted = numbers_in(fact.statement)
+    if not wanted:
+        return []
     # The quotes as written (white space folded, dashes kept): "2013-14" must stay two numbers.
-    quotes = " ".join(" ".join(ev.quote.split()) for ev in fact.evidence)
-    allowed = {_format_value(fact.quantity.value)} if fact.quantity and fact.quantity.numeric else set()
-    missing = [n for n in numbers_in(fact.statement) if n not in allowed and not contains_number(quotes, n)]
+    present = standalone_numbers(" ".join(" ".join(ev.quote.split()) for ev in fact.evidence))
+    if fact.quantity and fact.quantity.numeric:
+        present.add(_format_value(fact.quantity.value))
+    missing = [n for n in wanted if n not in present]
     return [f"statement has '{n}', which its quote does not contain" for n in dict.fromkeys(missing)]
 
 
@@ -96,13 +103,6 @@ def check_links(base: FactBase) -> list[Problem]:
     return problems
 
 
-def check_base(base: FactBase) -> list[Problem]:
-    problems = check_links(base)
-    for fact in base.facts:
-        problems += [Problem(fact.file, fact.line, fact.id, msg) for msg in check_fact(fact, base)]
-    return problems
-
-
 def stale_figures(base: FactBase, today: datetime.date, years: float) -> list[Problem]:
     """Warn about a figure older than `years` while a newer value of the same metric exists."""
     by_metric: dict[str, list[Fact]] = {}
@@ -137,11 +137,16 @@ def disagreement_warnings(base: FactBase) -> list[Problem]:
 
 
 def run_check(
-    root: Path, stale_years: float = 3.0, today: datetime.date | None = None
+    root: Path, stale_years: float = 3.0, today: datetime.date | None = None, outline: bool = False
 ) -> tuple[FactBase, list[Problem]]:
-    """Load the fact base at root and apply every rule; return it with all problems, sorted."""
-    base, problems = load_fact_base(root)
-    problems += check_base(base)
+    """Load the fact base at root and apply every rule; return it with all problems, sorted.
+
+    outline=True lets facts come back from worker processes as outlines (see load_fact_base): for a
+    caller that only reports problems and counts.
+    """
+    # The per-fact rules run as each file is read; the rules across facts after all are in.
+    base, problems = load_fact_base(root, rules=check_fact, outline=outline)
+    problems += check_links(base)
     problems += stale_figures(base, today or datetime.date.today(), stale_years)
     problems += disagreement_warnings(base)
     problems.sort(key=lambda p: (p.file, p.line or 0, p.severity != "error"))

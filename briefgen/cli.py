@@ -92,7 +92,7 @@ def check(
     """Check the fact base: schema, quotes anchored, numbers supported; every problem, one line each."""
     from briefgen.checks import run_check
 
-    base, problems = run_check(_settings(ctx).facts)
+    base, problems = run_check(_settings(ctx).facts, outline=True)
     errors = [p for p in problems if p.severity == "error"]
     warnings = len(problems) - len(errors)
     if as_json:
@@ -106,8 +106,8 @@ def check(
         }
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
-        for problem in problems:
-            typer.echo(str(problem))
+        if problems:
+            typer.echo("\n".join(map(str, problems)))
         typer.echo(
             f"{len(base.facts)} facts from {len(base.sources)} sources: {len(errors)} error(s), {warnings} warning(s)"
         )

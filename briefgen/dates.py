@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass
 
@@ -131,7 +132,12 @@ def parse_date(value: object) -> DateSpec:
         value = str(value)
     if not isinstance(value, str) or not value.strip():
         raise DateError(f"a date must be text such as '2014-08', not {value!r}")
-    raw = " ".join(value.split())
+    return _parse_text(" ".join(value.split()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_text(raw: str) -> DateSpec:
+    """A date's text parsed once: a large fact base repeats the same dates many times."""
     parts = raw.split("/")
     if len(parts) > 2:
         raise DateError(f"'{raw}' has more than one '/': a range is 'START/END'")

@@ -30,34 +30,80 @@ class YamlProblem(Exception):
         self.message = message
 
 
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_SCALARS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("int", "float", "bool", "null"))
+_IMPLICIT = "\x00implicit"  # no tag written; a YAML file cannot contain this text
+# The plain scalars that may be something other than text start with one of these.
+_SPECIAL_FIRST = frozenset(first for first in _BaseLoader.yaml_implicit_resolvers if first)
+
+
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     # Dates such as 2014-08-01 stay text: briefgen has its own date grammar with precision.
     yaml_implicit_resolvers = {
         first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
         for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
     }
+    # libyaml asks Python for every node's type, and to descend and ascend path resolvers, which
+    # fact files do not use. C-level calls that ignore their arguments answer instead: the type is
+    # "implicit", decided in build() (a Python call per node saved three times over).
+    resolve = _IMPLICIT.format
+    descend_resolver = "".format
+    ascend_resolver = "".format
 
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        # An alias makes a node appear twice; fact files never need one, and refusing them
-        # defuses "billion laughs" documents before anything walks them.
-        if node in self.constructed_objects:
-            raise YamlProblem(node.start_mark.line + 1, "YAML aliases (*name) are not allowed; write the value out")
-        return super().construct_object(node, deep)
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.plain_tags: dict[str, str] = {}  # plain scalar -> its resolved tag, for short values
+        # Nodes seen, to refuse aliases: a document without '*' has none, so needs no bookkeeping.
+        self.seen: set[int] | None = set() if "*" in text else None
 
-    def construct_line_mapping(self, node: yaml.MappingNode) -> LineDict:
+    def plain_tag(self, value: str) -> str:
+        """The type of a plain (unquoted) scalar that may be a number, boolean or null."""
+        tag = self.plain_tags.get(value)
+        if tag is None:
+            tag = yaml.resolver.BaseResolver.resolve(self, yaml.ScalarNode, value, (True, False))
+            if len(value) <= 32:
+                self.plain_tags[value] = tag
+        return tag
+
+    def build(self, node: yaml.Node) -> Any:
+        """The value of a node: text, numbers, booleans and nulls, lists, and LineDicts."""
+        if self.seen is not None:
+            if id(node) in self.seen:
+                # An alias makes a node appear twice; fact files never need one, and refusing them
+                # defuses "billion laughs" documents before anything walks them.
+                line = node.start_mark.line + 1
+                raise YamlProblem(line, "YAML aliases (*name) are not allowed; write the value out")
+            self.seen.add(id(node))
+        kind, tag = type(node), node.tag
+        if kind is yaml.ScalarNode:
+            if tag == _IMPLICIT:
+                value = node.value
+                if node.style or (value and value[0] not in _SPECIAL_FIRST):
+                    return value  # quoted, a block, or plain text that cannot be anything else
+                tag = self.plain_tag(value)
+            if tag == _STR:
+                return node.value
+            if tag in _SCALARS:
+                return self.yaml_constructors[tag](self, node)
+        elif kind is yaml.MappingNode and (tag == _IMPLICIT or tag == _MAP):
+            return self.build_mapping(node)
+        elif kind is yaml.SequenceNode and (tag == _IMPLICIT or tag == _SEQ):
+            return [self.build(item) for item in node.value]
+        raise YamlProblem(node.start_mark.line + 1, f"YAML tag '{tag}' is not allowed; write plain text or numbers")
+
+    def build_mapping(self, node: yaml.MappingNode) -> LineDict:
         mapping = LineDict()
         mapping.line = node.start_mark.line + 1
         for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
+            key = self.build(key_node)
             if not isinstance(key, (str, int, float, bool)) and key is not None:
                 raise YamlProblem(key_node.start_mark.line + 1, "a mapping key must be a plain value")
             if key in mapping:
                 raise YamlProblem(key_node.start_mark.line + 1, f"duplicate key '{key}' in one mapping")
-            mapping[key] = self.construct_object(value_node, deep=True)
+            mapping[key] = self.build(value_node)
         return mapping
-
-
-_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_line_mapping)
 
 
 MAX_BYTES = 256 * 1024 * 1024  # a fact file larger than this is a mistake, not a fact base
@@ -77,7 +123,7 @@ def read_yaml(path: Path) -> Any:
         line = data[: exc.start].count(b"\n") + 1
         raise YamlProblem(line, "not valid UTF-8 text; save the file as UTF-8") from None
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        return _load(text)
     except YamlProblem:
         raise
     except yaml.MarkedYAMLError as exc:
@@ -86,6 +132,16 @@ def read_yaml(path: Path) -> Any:
         raise YamlProblem(line, f"YAML syntax error: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
         raise YamlProblem(None, f"YAML error: {exc}") from None
+
+
+def _load(text: str) -> Any:
+    """Compose the document with libyaml, then build plain values from its nodes in one walk."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        return None if node is None else loader.build(node)
+    finally:
+        loader.dispose()
 
 
 def line_of(value: Any, default: int | None = None) -> int | None:
