@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -133,6 +132,8 @@ def anchor(source: NormalText, quote: str, prefix: str | None = None, suffix: st
 
 def closest_passage(text: str, needle: str, width: int | None = None) -> str:
     """Return the stretch of text most like the needle, to show beside a 'not found' error."""
+    import difflib  # only for a quote that failed to anchor
+
     matcher = difflib.SequenceMatcher(None, text, needle, autojunk=False)
     best = matcher.find_longest_match(0, len(text), 0, len(needle))
     start = max(0, best.a - best.b)

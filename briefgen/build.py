@@ -124,10 +124,11 @@ def load_checked(
     return base, problems
 
 
+FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
+
+
 def fingerprint(request: BuildRequest, prepared: datetime.date) -> str:
     """A hash of every input file and option: when it matches the last build, nothing can have changed."""
-    from importlib.metadata import version
-
     roots = [request.facts, SHIPPED_TEMPLATES]
     if request.templates is not None:
         roots.append(request.templates)
@@ -142,9 +143,13 @@ def fingerprint(request: BuildRequest, prepared: datetime.date) -> str:
         ",".join(request.audiences),
         ",".join(request.formats),
     ]
+    skip: tuple[str, ...] = FONT_SUFFIXES  # only a PDF reads fonts
     if "pdf" in request.formats:
+        from importlib.metadata import version
+
         options.append(version("weasyprint"))
-    return sha256_bytes((tree_digest(roots) + "\0".join(options)).encode("utf-8"))
+        skip = ()
+    return sha256_bytes((tree_digest(roots, skip) + "\0".join(options)).encode("utf-8"))
 
 
 def _all_current(manifest: dict[str, Any], jobs: list[tuple[str, str, Path]]) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -75,6 +74,8 @@ def load_settings(config: Path | None = None) -> Settings:
         if config is not None:
             raise UsageError(f"{config}: config file not found")
         return Settings()
+    import tomllib  # only when there is a file to read: most runs have none
+
     try:
         table = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -125,14 +125,16 @@ def write_manifest(directory: Path, manifest: dict[str, Any]) -> None:
     write_atomic(directory / MANIFEST_NAME, data.encode("utf-8"))
 
 
-def tree_digest(paths: list[Path]) -> str:
-    """One hash over the names and contents of every file below the given paths."""
+def tree_digest(paths: list[Path], skip_suffixes: tuple[str, ...] = ()) -> str:
+    """One hash over the names and contents of every file below the given paths (but those skipped)."""
     digest = hashlib.sha256()
     for root in paths:
         if not root.exists():
             continue
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
         for path in files:
+            if path.suffix.lower() in skip_suffixes:
+                continue
             digest.update(str(path.relative_to(root.parent)).encode("utf-8") + b"\0")
             digest.update(path.read_bytes())
             digest.update(b"\0")

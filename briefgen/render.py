@@ -13,7 +13,7 @@ import jinja2
 import markupsafe
 from jinja2.sandbox import SandboxedEnvironment
 
-from briefgen import __version__
+from briefgen import __version__, cache
 from briefgen.analysis import source_descriptor, source_summary
 from briefgen.audiences import SHIPPED_TEMPLATES
 from briefgen.errors import TemplateError
@@ -180,6 +180,7 @@ def make_environment(user_templates: Path | None, fmt: str) -> jinja2.Environmen
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=cache.template_cache(),
     )
     env.filters.update(spec["filters"])
     env.globals.update(

@@ -18,11 +18,12 @@ REPO = Path(__file__).parent.parent
 
 @pytest.fixture(autouse=True)
 def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests run in tmp_path, with a fixed locale and a fixed brief date."""
+    """Tests run in tmp_path, with a fixed locale, a fixed brief date and a cache of their own."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("LC_ALL", "C.UTF-8")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01
     monkeypatch.setenv("HYPOTHESIS_STORAGE_DIRECTORY", str(tmp_path / ".hypothesis"))
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(tmp_path / ".briefgen-cache"))
 
 
 @pytest.fixture
