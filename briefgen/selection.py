@@ -327,8 +327,8 @@ def select(
     # A series shows every value of its metric, key points included, in the first section that takes one.
     all_groups = metric_groups(eligible)
     groups = {m: g for m, g in all_groups.items() if g.is_series}
-    homes = assign_sections(eligible, audience)
-    series_home = {m: min(i for i, fs in homes.items() if set(fs) & set(g.facts)) for m, g in groups.items()}
+    section_of = {f.id: i for i, fs in assign_sections(eligible, audience).items() for f in fs}
+    series_home = {m: min(section_of[f.id] for f in g.facts if f.id in section_of) for m, g in groups.items()}
     series_ids = {f.id for g in groups.values() for f in g.facts}
 
     numbering = _Numbering(base)
