@@ -79,7 +79,8 @@ PUBLISHERS = [
 SURNAMES = ["Nguyen", "Tanaka", "Le", "Sato", "Tran", "Suzuki", "Pham", "Watanabe", "Hoang", "Kobayashi"]
 GIVEN = ["Hong Hiep", "Yuki", "Thi Lan", "Kenji", "Van Minh", "Aiko", "Duc Anh", "Hiroshi"]
 TYPES = ["think-tank analysis", "think-tank commentary", "commentary", "news report", "news analysis"]
-# Measures and their units; four metrics of each (japan-oda-cumulative-1 .. -4), so figures form series.
+# Measures and their units; by default four metrics of each (japan-oda-cumulative-1 .. -4), so figures
+# form series. More metric sets keep a larger base as dense in figures per metric as a smaller one.
 MEASURES = [
     ("japan-oda-cumulative", "JPY billion"),
     ("bilateral-trade", "USD billion"),
@@ -88,7 +89,15 @@ MEASURES = [
     ("export-share", "percent"),
     ("coast-guard-vessels", "vessels"),
 ]
-METRICS = {f"{name}-{n}": unit for n in range(1, 5) for name, unit in MEASURES}  # 24 metrics
+METRIC_SETS = 4
+
+
+def metrics(sets: int = METRIC_SETS) -> dict[str, str]:
+    """Metric name to unit: 24 metrics with the default four sets."""
+    return {f"{name}-{n}": unit for n in range(1, sets + 1) for name, unit in MEASURES}
+
+
+METRICS = metrics()
 
 
 @dataclass
@@ -376,8 +385,12 @@ def supersede(rng: random.Random, facts: list[dict]) -> None:
             facts[i]["status"], facts[i]["superseded_by"] = "superseded", facts[i + 1]["id"]
 
 
-def generate(out: Path, n_facts: int, n_sources: int, seed: int = 1, source_kb: int = 30) -> None:
+def generate(
+    out: Path, n_facts: int, n_sources: int, seed: int = 1, source_kb: int = 30, metric_sets: int = METRIC_SETS
+) -> None:
     """Write a whole fact base into out (absent or empty)."""
+    global METRICS
+    METRICS = metrics(metric_sets)
     rng = random.Random(seed)
     topics = read_topics()
     plans = [make_source(rng, i) for i in range(n_sources)]
@@ -404,10 +417,11 @@ def main() -> None:
     parser.add_argument("--sources", type=int, default=50)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--source-kb", type=int, default=30, help="approximate size of each source text")
+    parser.add_argument("--metric-sets", type=int, default=METRIC_SETS, help="six metrics per set")
     args = parser.parse_args()
     if args.out.exists() and any(args.out.iterdir()):
         parser.error(f"{args.out} exists and is not empty")
-    generate(args.out, args.facts, args.sources, args.seed, args.source_kb)
+    generate(args.out, args.facts, args.sources, args.seed, args.source_kb, args.metric_sets)
 
 
 if __name__ == "__main__":

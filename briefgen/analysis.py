@@ -36,7 +36,8 @@ class MetricGroup:
                 if rivals and id(fact) not in grouped:
                     found.append((fact, *rivals))
                     grouped.update(id(f) for f in found[-1])
-        return found
+        order = {id(f): i for i, f in enumerate(self.facts)}
+        return sorted(found, key=lambda group: order[id(group[0])])  # in the order of the facts
 
 
 def same_date(a: Fact, b: Fact) -> bool:

@@ -141,7 +141,9 @@ def test_sentences_covered_by_a_fact_are_not_proposed(blog):
 
 
 def test_a_quote_across_two_sentences_covers_the_one_it_spans_half_of(blog):
-    append_fact(blog, pledge_fact("Japan pledged $2 billion in maritime security aid to Vietnam in 2019. Analysts argue"))
+    append_fact(
+        blog, pledge_fact("Japan pledged $2 billion in maritime security aid to Vietnam in 2019. Analysts argue")
+    )
     quotes = quotes_of(blog, "blog")
     assert not any(q.startswith("Japan pledged") for q in quotes)
     assert any(q.startswith("Analysts argue") for q in quotes)

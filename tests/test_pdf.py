@@ -207,21 +207,6 @@ def test_cli_pdf_options(base, tmp_path):
     assert run("--facts", base, "build", "-a", "defence", "-f", "pdf", "--paper", "A5").exit_code == 2
 
 
-def test_markdown_build_never_imports_weasyprint(base, tmp_path):
-    import subprocess
-    import sys
-
-    code = (
-        "import sys; from briefgen.cli import app\n"
-        "try:\n    app(['--facts', sys.argv[1], 'build', '-a', 'defence', '-o', sys.argv[2]])\n"
-        "except SystemExit: pass\n"
-        "assert 'weasyprint' not in sys.modules, 'weasyprint imported'\n"
-        "assert 'pypdf' not in sys.modules\nprint('ok')"
-    )
-    out = subprocess.run([sys.executable, "-c", code, str(base), str(tmp_path)], capture_output=True, text=True)
-    assert out.stdout.strip().endswith("ok"), out.stderr
-
-
 def _stress_base(root: Path, notes: int, rng: random.Random) -> Path:
     """A fact base whose brief has about `notes` notes of varied lengths."""
     import hashlib

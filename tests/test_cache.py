@@ -1,0 +1,125 @@
+"""The cache: an unchanged fact base is read back, any change is read afresh, and a bad cache is no cache."""
+
+from __future__ import annotations
+
+import os
+import pickle
+
+import pytest
+
+from briefgen import cache, factbase
+from briefgen.checks import check_fact, run_check
+from tests.conftest import append_fact, rehash, run
+
+
+def entries(kind: str) -> list:
+    root = cache.cache_dir()
+    return sorted((root / kind).glob("*.pickle")) if root and (root / kind).is_dir() else []
+
+
+def test_an_unchanged_base_is_read_from_the_cache(base, monkeypatch):
+    first, problems = run_check(base)
+    assert len(entries("factbase")) == 1
+    monkeypatch.setattr(factbase, "_load", lambda *a: pytest.fail("read the files although nothing changed"))
+    again, again_problems = run_check(base)
+    assert again.facts == first.facts and again.anchors == first.anchors
+    assert [str(p) for p in again_problems] == [str(p) for p in problems]
+
+
+@pytest.mark.parametrize("change", ["fact file", "source text", "topics"])
+def test_any_change_to_the_base_is_read_afresh(base, change):
+    before = run("--facts", base, "check")
+    assert before.exit_code == 0, before.stdout
+    if change == "fact file":
+        first = sorted(p for p in base.glob("*.yaml") if p.name not in ("sources.yaml", "topics.yaml"))[0]
+        first.write_text(first.read_text(encoding="utf-8").replace("salience: ", "salience: 7 #", 1), encoding="utf-8")
+        expected = "salience must be"
+    elif change == "source text":
+        text = sorted((base / "texts").iterdir())[0]
+        text.write_text(text.read_text(encoding="utf-8").upper(), encoding="utf-8")
+        expected = "quote not found"
+    else:
+        (base / "topics.yaml").write_text("misc:\n  other: Anything else.\n", encoding="utf-8")
+        expected = "unknown topic"
+    after = run("--facts", base, "check")
+    assert after.exit_code == 1 and expected in after.stdout, after.stdout
+
+
+def test_a_fact_added_then_removed_gives_the_first_result_again(base):
+    clean = run("--facts", base, "check").stdout
+    extra = append_fact(base, "- id: broken\n  statement: No quote.\n")
+    assert "broken" in run("--facts", base, "check").stdout
+    extra.unlink()
+    assert run("--facts", base, "check").stdout == clean
+
+
+def test_a_corrupt_entry_is_a_miss(base):
+    first = run("--facts", base, "check").stdout
+    for entry in entries("factbase"):
+        entry.write_bytes(b"\x80\x05 not a pickle")
+    assert run("--facts", base, "check").stdout == first
+
+
+def test_cache_off_writes_nothing(base, monkeypatch, tmp_path):
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", "off")
+    assert cache.cache_dir() is None
+    assert run("--facts", base, "build", "-a", "defence", "-o", tmp_path / "out").exit_code == 0
+    assert not (tmp_path / ".briefgen-cache").exists()
+
+
+def test_a_directory_others_can_write_is_not_used(monkeypatch, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o777)
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(shared))
+    assert cache.cache_dir() is None
+
+
+def test_the_cache_keeps_a_few_entries(base):
+    for n in range(cache.KEEP + 3):
+        append_fact(base, f"- id: extra-{n}\n  statement: x.\n", name=f"extra-{n}.yaml")
+        factbase.load_fact_base(base, check_fact)
+    assert len(entries("factbase")) == cache.KEEP
+
+
+def test_an_edited_template_takes_effect(base, tmp_path):
+    templates = tmp_path / "my-templates"
+    templates.mkdir()
+    page = templates / "brief.md.j2"
+    page.write_text(
+        '{% extends "!default/brief.md.j2" %}{% block title %}# First title{% endblock %}', encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    assert run("--facts", base, "--templates", templates, "build", "-a", "defence", "-o", out).exit_code == 0
+    assert "# First title" in (out / "defence-brief.md").read_text(encoding="utf-8")
+    assert entries("templates") == [] and list((cache.cache_dir() / "templates").iterdir())
+    page.write_text(page.read_text(encoding="utf-8").replace("First", "Second"), encoding="utf-8")
+    assert run("--facts", base, "--templates", templates, "build", "-a", "defence", "-o", out).exit_code == 0
+    assert "# Second title" in (out / "defence-brief.md").read_text(encoding="utf-8")
+
+
+def test_an_entry_is_keyed_by_briefgen_code_too(base, monkeypatch):
+    run_check(base)
+    monkeypatch.setattr(cache, "code_digest", lambda: "another version of briefgen")
+    calls = []
+    real = factbase._load
+    monkeypatch.setattr(factbase, "_load", lambda *a: calls.append(1) or real(*a))
+    run_check(base)
+    assert calls == [1]
+
+
+def test_entries_are_pickles_of_what_was_loaded(base):
+    loaded, _ = run_check(base)
+    (entry,) = entries("factbase")
+    stored, _problems = pickle.loads(entry.read_bytes())
+    assert [f.id for f in stored.facts] == [f.id for f in loaded.facts]
+
+
+def test_rehash_helper_still_pairs_with_the_cache(base):
+    # A source edited and re-registered: a new key, so the edit's consequences show at once.
+    text = sorted((base / "texts").iterdir())[0]
+    text.write_text(text.read_text(encoding="utf-8") + "\nA new closing paragraph.\n", encoding="utf-8")
+    source_id = text.stem
+    rehash(base, source_id)
+    result = run("--facts", base, "check")
+    assert "has changed" not in result.stdout

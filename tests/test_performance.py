@@ -1,0 +1,218 @@
+"""The properties that make briefgen fast, pinned by counts and equivalences, never by timings.
+
+Timings live in benchmarks/run.py: these machines are shared, so a timed test would be noise.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import datetime
+import pstats
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from briefgen import analysis, anchoring, checks, factbase, parallel, sources
+from briefgen.dates import parse_date
+from briefgen.facts import Evidence, Fact, Quantity
+from tests.conftest import run
+
+REPO = Path(__file__).parent.parent
+
+
+def generated(tmp_path: Path, facts: int, n_sources: int, metric_sets: int = 4) -> Path:
+    """A synthetic fact base from the benchmark generator: every quote really in its source."""
+    out = tmp_path / f"gen-{facts}-{n_sources}"
+    cmd = [sys.executable, str(REPO / "benchmarks" / "generate.py"), f"--facts={facts}", f"--sources={n_sources}"]
+    subprocess.run([*cmd, "--source-kb=4", f"--metric-sets={metric_sets}", str(out)], check=True, capture_output=True)
+    return out
+
+
+def doubled(tmp_path: Path) -> tuple[Path, Path]:
+    """Two bases, the second with twice the facts, sources and metrics: as dense, twice the size."""
+    return generated(tmp_path, 1000, 6, metric_sets=4), generated(tmp_path, 2000, 12, metric_sets=8)
+
+
+def call_counts(work) -> dict[str, int]:
+    """How many times each function was called while work() ran."""
+    profile = cProfile.Profile()
+    profile.runcall(work)
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    return {f"{file}:{line}({name})": calls[1] for (file, line, name), calls in stats.items()}
+
+
+# --- no step grows with facts times sources ---------------------------------------------------
+
+
+@pytest.fixture
+def no_cache(monkeypatch):
+    """Every load really reads: a cached fact base would hide the work being counted or compared."""
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", "off")
+
+
+def test_no_step_grows_with_facts_times_sources(tmp_path, no_cache):
+    # Doubling both facts and sources doubles the work of a linear pipeline (a little more where a
+    # sort is involved); a step that pairs every fact with every source, or every figure with every
+    # other, grows about four times (the pairwise disagreement scan this replaced: 3.9).
+    small, large = doubled(tmp_path)
+    day = datetime.date(2026, 1, 1)
+    before = call_counts(lambda: checks.run_check(small, today=day))
+    after = call_counts(lambda: checks.run_check(large, today=day))
+    grown = {
+        name: after.get(name, 0) / calls
+        for name, calls in before.items()
+        if calls >= 50 and after.get(name, 0) / calls > 3.2
+    }
+    assert not grown, f"calls grew faster than the fact base: {grown}"
+
+
+def test_no_step_of_a_markdown_build_grows_with_facts_times_sources(tmp_path, no_cache):
+    small, large = doubled(tmp_path)
+    builds = []
+    for base in (small, large):
+        out = tmp_path / f"out-{base.name}"
+        builds.append(call_counts(lambda: run("--facts", base, "build", "-a", "economic", "-o", out)))  # noqa: B023
+        assert (out / "economic-brief.md").is_file()
+    before, after = builds
+    grown = {n: after.get(n, 0) / c for n, c in before.items() if c >= 50 and after.get(n, 0) / c > 3.2}
+    assert not grown, f"calls grew faster than the fact base: {grown}"
+
+
+def test_each_source_is_normalised_once(tmp_path, monkeypatch, no_cache):
+    base = generated(tmp_path, 400, 4)  # a hundred quotes per source
+    calls = []
+    real = sources.normalise_lines
+    monkeypatch.setattr(sources, "normalise_lines", lambda text: calls.append(len(text)) or real(text))
+    loaded, problems = factbase.load_fact_base(base)
+    assert not [p for p in problems if p.severity == "error"]
+    assert len(loaded.facts) == 400 and len(loaded.anchors) >= 400
+    assert len(calls) == 4
+
+
+def test_a_markdown_build_loads_nothing_it_does_not_use(base, tmp_path):
+    # WeasyPrint alone costs about 0.4 s of imports; pydantic (typer 0.29 and later) about 0.1 s.
+    unwanted = ["weasyprint", "pypdf", "pydantic", "leather", "tomllib", "multiprocessing"]
+    code = (
+        "import sys; from briefgen.cli import app\n"
+        "try:\n    app(['--facts', sys.argv[1], 'build', '-a', 'defence', '-o', sys.argv[2]])\n"
+        "except SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        f"print(sorted(m for m in {unwanted!r} if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(base), str(tmp_path / "out")], capture_output=True, text=True)
+    assert (tmp_path / "out" / "defence-brief.md").is_file(), out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout
+
+
+# --- sharing the work among cores gives what one process gives ---------------------------------
+
+
+def _everything(base: Path, outline: bool = False):
+    loaded, problems = checks.run_check(base, today=datetime.date(2026, 1, 1), outline=outline)
+    return loaded, [str(p) for p in problems]
+
+
+@pytest.mark.parametrize("outline", [False, True])
+def test_parallel_reading_matches_one_process(tmp_path, monkeypatch, no_cache, outline):
+    real = tmp_path / "facts"
+    shutil.copytree(REPO / "facts", real, ignore=shutil.ignore_patterns("candidates"))
+    # A defect in the second half of the files, so that a worker reports it.
+    last = sorted(real.glob("v*.yaml"))[-1]
+    last.write_text(last.read_text(encoding="utf-8").replace("salience: 3", "salience: 9", 1), encoding="utf-8")
+    one, one_problems = _everything(real, outline)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "cores", lambda: 3)
+    shared, shared_problems = _everything(real, outline)
+    assert any("salience must be" in p for p in shared_problems)
+    assert shared_problems == one_problems
+    assert [(f.id, f.file, f.line, f.quantity, f.as_of) for f in shared.facts] == [
+        (f.id, f.file, f.line, f.quantity, f.as_of) for f in one.facts
+    ]
+    if outline:  # facts from the workers came back as outlines: proof that workers did read them
+        assert any(f.statement == "" for f in shared.facts)
+    else:
+        assert shared.facts == one.facts and shared.anchors == one.anchors
+
+
+def test_split_keeps_order_and_balances_sizes():
+    items = list(range(10))
+    shares = parallel.split(items, [1, 1, 1, 1, 6, 1, 1, 1, 1, 1], 2)
+    assert [i for share in shares for i in share] == items
+    assert shares == [[0, 1, 2, 3], [4, 5, 6, 7, 8, 9]] or shares[0][-1] == 4
+
+
+def test_small_work_stays_in_this_process(monkeypatch):
+    monkeypatch.setattr(parallel, "cores", lambda: 8)
+    pids = parallel.in_parallel([1, 2, 3], [10, 10, 10], lambda share: [__import__("os").getpid() for _ in share])
+    assert set(pids) == {__import__("os").getpid()}
+
+
+# --- the fast forms agree with the plain ones they replaced ------------------------------------
+
+text_with_typography = st.text(alphabet="ab -\u2013\u2014’“”\u00a0\u00ad\t.,\u200b1é\u0301", max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text_with_typography)
+def test_one_line_normalisation_is_the_whole_text_normalisation(text):
+    assert anchoring.normalise(text.replace("\n", " ")) == anchoring.normalise_lines(text.replace("\n", " ")).text
+
+
+def _contains_number(text: str, number: str) -> bool:
+    """The rule standalone_numbers replaced: the number itself, not part of a longer one."""
+    plain = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)
+    return re.search(rf"(?<![\d.,]){re.escape(number)}(?![\d]|[.,]\d)", plain) is not None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="0123456789.,- x$", max_size=30), st.text(alphabet="0123456789.,", min_size=1, max_size=6))
+def test_standalone_numbers_keep_the_rule(text, number):
+    numbers = checks.numbers_in(number)
+    for n in numbers:
+        assert (n in checks.standalone_numbers(text)) == _contains_number(text, n)
+
+
+def _figure(i: int, raw: str, value: float) -> Fact:
+    return Fact(
+        id=f"f{i}",
+        statement="s.",
+        kind="figure",
+        topics=(),
+        evidence=(Evidence(f"src{i % 3}", "q"),),
+        file="x.yaml",
+        line=i,
+        as_of=parse_date(raw),
+        quantity=Quantity(value, "USD", "m"),
+    )
+
+
+def _pairwise(facts: tuple[Fact, ...]) -> list[tuple[Fact, ...]]:
+    """The quadratic scan that grouping by year replaced."""
+    found: list[tuple[Fact, ...]] = []
+    for i, fact in enumerate(facts):
+        rivals = [o for o in facts[i + 1 :] if analysis.same_date(fact, o) and analysis.differ(fact, o)]
+        if rivals and not any(fact in group for group in found):
+            found.append((fact, *rivals))
+    return found
+
+
+dates = st.sampled_from(
+    ["2014", "2014-03", "2014-03-01", "2015", "early 2015", "2015-06", "2016", "2014/2015", "late 2010s", "2010"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(dates, st.sampled_from([1.0, 2.0, 3.0])), max_size=12))
+def test_disagreements_by_year_match_the_pairwise_scan(rows):
+    facts = tuple(
+        sorted(
+            (_figure(i, raw, value) for i, (raw, value) in enumerate(rows)),
+            key=lambda f: f.as_of.sort_key,  # type: ignore[union-attr]
+        )
+    )
+    assert analysis.MetricGroup("m", facts).disagreements() == _pairwise(facts)
