@@ -85,11 +85,10 @@ def load_fact_base(root: Path, rules: FactRules | None = None, outline: bool = F
     An unchanged fact base comes from the cache (see cache.py) instead of being read again.
     """
     key = _cache_key(root, rules, outline)
-    cached = cache.read("factbase", key) if key else None
-    if cached is not None:
-        with _collector_paused():
-            return _from_cache(root, cached, outline)
     with _collector_paused():
+        cached = cache.read("factbase", key) if key else None
+        if cached is not None:
+            return _from_cache(root, cached, outline)
         base, problems = _load(root, rules, outline)
     if key:
         cache.write("factbase", key, _to_cache(base, problems, outline))

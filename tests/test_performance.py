@@ -141,9 +141,13 @@ def test_parallel_reading_matches_one_process(tmp_path, monkeypatch, no_cache, o
 
 def test_split_keeps_order_and_balances_sizes():
     items = list(range(10))
-    shares = parallel.split(items, [1, 1, 1, 1, 6, 1, 1, 1, 1, 1], 2)
-    assert [i for share in shares for i in share] == items
-    assert shares == [[0, 1, 2, 3], [4, 5, 6, 7, 8, 9]] or shares[0][-1] == 4
+    sizes = [1, 1, 1, 1, 6, 1, 1, 1, 1, 1]
+    for weights in ([1, 1], [0.5, 1], [1, 1, 1], [1, 3]):
+        shares = parallel.split(items, sizes, weights)
+        assert [i for share in shares for i in share] == items
+        assert len(shares) == len(weights)
+    assert parallel.split(items, sizes, [1, 1]) == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
+    assert parallel.split(items, [1] * 10, [1, 4]) == [[0, 1], [2, 3, 4, 5, 6, 7, 8, 9]]
 
 
 def test_small_work_stays_in_this_process(monkeypatch):
