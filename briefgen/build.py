@@ -8,13 +8,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from briefgen import __version__
 from briefgen.audiences import SHIPPED_TEMPLATES, Audience, available_audiences, load_audience
-from briefgen.checks import run_check
 from briefgen.errors import BuildError, FactBaseError, Problem, UsageError
-from briefgen.factbase import FactBase
 from briefgen.output import (
     build_lock,
     file_sha256,
@@ -26,7 +24,10 @@ from briefgen.output import (
     write_manifest,
 )
 from briefgen.readers import YamlProblem, read_yaml
-from briefgen.selection import Brief, select
+
+if TYPE_CHECKING:  # loading, checking and selecting are imported when a build has work to do
+    from briefgen.factbase import FactBase
+    from briefgen.selection import Brief
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,8 @@ def load_checked(
     root: Path, stale_years: float = 3.0, today: datetime.date | None = None
 ) -> tuple[FactBase, list[Problem]]:
     """Load and check the fact base; raise with every error, return the warnings."""
+    from briefgen.checks import run_check
+
     base, problems = run_check(root, stale_years=stale_years, today=today)
     if any(p.severity == "error" for p in problems):
         raise FactBaseError(problems)
@@ -125,6 +128,17 @@ def load_checked(
 
 
 FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
+
+
+def _weasyprint_release() -> str:
+    """WeasyPrint's __init__.py, which names its version: read, not imported (0.4 s), nor looked up in
+    the installed distributions' metadata (importlib.metadata costs a no-op build 10 ms)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("weasyprint")
+    if spec is None or spec.origin is None:
+        return "weasyprint absent"
+    return sha256_bytes(Path(spec.origin).read_bytes())
 
 
 def fingerprint(request: BuildRequest, prepared: datetime.date) -> str:
@@ -145,9 +159,7 @@ def fingerprint(request: BuildRequest, prepared: datetime.date) -> str:
     ]
     skip: tuple[str, ...] = FONT_SUFFIXES  # only a PDF reads fonts
     if "pdf" in request.formats:
-        from importlib.metadata import version
-
-        options.append(version("weasyprint"))
+        options.append(_weasyprint_release())
         skip = ()
     return sha256_bytes((tree_digest(roots, skip) + "\0".join(options)).encode("utf-8"))
 
@@ -215,6 +227,8 @@ def _brief_for(
     request: BuildRequest,
     manifest: dict[str, Any],
 ) -> Brief:
+    from briefgen.selection import select
+
     brief = select(base, audience, prepared, labels)
     if not (request.changes or audience.show_changes):
         return brief
