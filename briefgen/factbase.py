@@ -16,7 +16,6 @@ from briefgen.anchoring import AnchorError, Match, anchor
 from briefgen.dates import parse_date
 from briefgen.errors import Problem, UsageError
 from briefgen.facts import Evidence, Fact, Quantity, Topics, fact_files, load_fact_file, load_topics
-from briefgen.output import tree_digest
 from briefgen.parallel import in_parallel, in_worker
 from briefgen.sources import Source, SourceText, load_sources, read_source_text
 
@@ -40,6 +39,7 @@ class FactBase:
     topics: Topics
     facts: list[Fact]
     anchors: dict[tuple[str, int], Anchor] = field(default_factory=dict)
+    file_digests: dict[str, str] = field(default_factory=dict)  # fact file -> sha256 of what was read
 
     def by_id(self) -> dict[str, Fact]:
         return {f.id: f for f in self.facts}
@@ -75,6 +75,7 @@ class FileResult:
     facts: list[Fact]
     problems: list[Problem]
     anchors: dict[tuple[str, int], Anchor]
+    sha256: str = ""  # of the file, read for the cache while its contents are in the page cache
 
 
 def load_fact_base(root: Path, rules: FactRules | None = None, outline: bool = False) -> tuple[FactBase, list[Problem]]:
@@ -84,24 +85,54 @@ def load_fact_base(root: Path, rules: FactRules | None = None, outline: bool = F
     statement, topics or quotes, and no anchors or source texts; what the rules across facts need.
     An unchanged fact base comes from the cache (see cache.py) instead of being read again.
     """
-    key = _cache_key(root, rules, outline)
+    index = _cache_index(root, rules, outline)
     with _collector_paused():
-        cached = cache.read("factbase", key) if key else None
-        if cached is not None:
-            return _from_cache(root, cached, outline)
+        entry = cache.read("factbase", index) if index else None
+        if entry is not None and entry[0] == content_digest(root, {}):
+            return _from_cache(root, entry[1], outline)
         base, problems = _load(root, rules, outline)
-    if key:
-        cache.write("factbase", key, _to_cache(base, problems, outline))
+    if index:
+        digests = {t.source.path.relative_to(root).as_posix(): t.sha256 for t in base.texts.values()}
+        digests.update(base.file_digests)
+        cache.write("factbase", index, (content_digest(root, digests), _to_cache(base, problems, outline)))
     return base, problems
 
 
-def _cache_key(root: Path, rules: FactRules | None, outline: bool) -> str | None:
-    """A hash of everything a load depends on: briefgen's code, the mode, and every file of the base."""
+def _cache_index(root: Path, rules: FactRules | None, outline: bool) -> str | None:
+    """Where an entry for this load would be: briefgen's code, the mode, and every file's size and time.
+
+    Cheap to compute (no file is read); the entry found there is used only if the files' contents
+    still hash to the digest stored with it, so an edit that kept a file's size and time is not missed.
+    """
     if cache.cache_dir() is None or not (root / "sources.yaml").is_file():
         return None
     mode = f"{rules.__module__}.{rules.__qualname__}" if rules else "-"
-    parts = [cache.code_digest(), mode, str(outline), str(root.resolve()), tree_digest([root])]
+    parts = [cache.code_digest(), mode, str(outline), str(root.resolve())]
+    for path in _files_of(root):
+        info = path.stat()
+        parts.append(f"{path.relative_to(root).as_posix()}:{info.st_size}:{info.st_mtime_ns}:{info.st_ino}")
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+
+
+def _files_of(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+def content_digest(root: Path, known: dict[str, str]) -> str:
+    """One hash of every file under root; `known` gives the sha256 of files hashed as they were loaded."""
+    digest = hashlib.sha256()
+    for path in _files_of(root):
+        rel = path.relative_to(root).as_posix()
+        digest.update(f"{rel}\0{known.get(rel) or sha256_file(path)}\n".encode())
+    return digest.hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    try:
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return "unreadable"
 
 
 def _to_cache(base: FactBase, problems: list[Problem], outline: bool) -> tuple[Any, ...]:
@@ -130,9 +161,11 @@ def _load(root: Path, rules: FactRules | None, outline: bool) -> tuple[FactBase,
     topics, found = load_topics(root)
     problems += found
     base = FactBase(root, sources, texts, topics, [])
-    for result in _read_files(base, fact_files(root), rules, outline):
+    paths = fact_files(root)
+    for path, result in zip(paths, _read_files(base, paths, rules, outline), strict=True):
         base.facts += result.facts
         base.anchors.update(result.anchors)
+        base.file_digests[path.relative_to(root).as_posix()] = result.sha256
         problems += result.problems
     return base, problems
 
@@ -151,7 +184,7 @@ def read_file(base: FactBase, path: Path, rules: FactRules | None) -> FileResult
         problems += anchor_fact(base, fact, anchors)
         if rules is not None:
             problems += [Problem(fact.file, fact.line, fact.id, message) for message in rules(fact, base)]
-    return FileResult(facts, problems, anchors)
+    return FileResult(facts, problems, anchors, sha256_file(path))
 
 
 # A fact as plain values, for the rules across facts: unpickling these is twenty times faster than facts.
@@ -200,6 +233,7 @@ class _Outlined(NamedTuple):
 
     problems: list[Problem]
     outlines: list[Outline]
+    sha256: str
 
 
 def _read_files(base: FactBase, paths: list[Path], rules: FactRules | None, outline: bool) -> list[FileResult]:
@@ -209,7 +243,7 @@ def _read_files(base: FactBase, paths: list[Path], rules: FactRules | None, outl
     def job(share: list[Path]) -> list[FileResult | _Outlined]:
         results = [read_file(base, path, rules) for path in share]
         if outline and in_worker(parent):
-            return [_Outlined(r.problems, [outline_of(f) for f in r.facts]) for r in results]
+            return [_Outlined(r.problems, [outline_of(f) for f in r.facts], r.sha256) for r in results]
         return list(results)
 
     sizes = [path.stat().st_size for path in paths]
@@ -219,7 +253,7 @@ def _read_files(base: FactBase, paths: list[Path], rules: FactRules | None, outl
 def _received(sent: FileResult | _Outlined) -> FileResult:
     if isinstance(sent, FileResult):
         return sent
-    return FileResult([fact_of(o) for o in sent.outlines], sent.problems, {})
+    return FileResult([fact_of(o) for o in sent.outlines], sent.problems, {}, sent.sha256)
 
 
 def anchor_fact(base: FactBase, fact: Fact, anchors: dict[tuple[str, int], Anchor]) -> list[Problem]:

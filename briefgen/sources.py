@@ -70,6 +70,7 @@ class SourceText:
 
     source: Source
     raw: str
+    sha256: str = ""  # of the file's bytes as read
     normal: NormalText = field(init=False)
     _paragraph_of_line: list[int] = field(init=False, repr=False)
 
@@ -205,4 +206,4 @@ def read_source_text(source: Source, base: Path) -> tuple[SourceText | None, lis
         text = data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError:
         return None, problems + [Problem(rel, source.line, source.id, "source text is not UTF-8")]
-    return SourceText(source, text), problems
+    return SourceText(source, text, digest), problems

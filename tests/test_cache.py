@@ -108,11 +108,25 @@ def test_an_entry_is_keyed_by_briefgen_code_too(base, monkeypatch):
     assert calls == [1]
 
 
-def test_entries_are_pickles_of_what_was_loaded(base):
+def test_entries_hold_the_contents_digest_and_what_was_loaded(base):
     loaded, _ = run_check(base)
     (entry,) = entries("factbase")
-    stored, _problems = pickle.loads(entry.read_bytes())
+    digest, (stored, _problems) = pickle.loads(entry.read_bytes())
+    assert digest == factbase.content_digest(base, {})  # the digests taken while loading agree
     assert [f.id for f in stored.facts] == [f.id for f in loaded.facts]
+
+
+def test_an_edit_that_keeps_size_and_time_is_still_seen(base):
+    assert run("--facts", base, "check").exit_code == 0
+    facts = base / "facts.yaml"
+    info = facts.stat()
+    text = facts.read_text(encoding="utf-8")
+    edited = text.replace("salience: 2", "salience: 9", 1)
+    assert edited != text and len(edited) == len(text)
+    facts.write_text(edited, encoding="utf-8")
+    os.utime(facts, ns=(info.st_atime_ns, info.st_mtime_ns))  # as `touch -r` or a careless copy would
+    result = run("--facts", base, "check")
+    assert result.exit_code == 1 and "salience must be" in result.stdout
 
 
 def test_rehash_helper_still_pairs_with_the_cache(base):
