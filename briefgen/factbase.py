@@ -16,6 +16,7 @@ from briefgen.anchoring import AnchorError, Match, anchor
 from briefgen.dates import parse_date
 from briefgen.errors import Problem, UsageError
 from briefgen.facts import Evidence, Fact, Quantity, Topics, fact_files, load_fact_file, load_topics
+from briefgen.output import file_sha256
 from briefgen.parallel import in_parallel, in_worker
 from briefgen.sources import Source, SourceText, load_sources, read_source_text
 
@@ -123,16 +124,8 @@ def content_digest(root: Path, known: dict[str, str]) -> str:
     digest = hashlib.sha256()
     for path in _files_of(root):
         rel = path.relative_to(root).as_posix()
-        digest.update(f"{rel}\0{known.get(rel) or sha256_file(path)}\n".encode())
+        digest.update(f"{rel}\0{known.get(rel) or file_sha256(path) or 'unreadable'}\n".encode())
     return digest.hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    try:
-        with path.open("rb") as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
-    except OSError:
-        return "unreadable"
 
 
 def _to_cache(base: FactBase, problems: list[Problem], outline: bool) -> tuple[Any, ...]:
@@ -184,7 +177,7 @@ def read_file(base: FactBase, path: Path, rules: FactRules | None) -> FileResult
         problems += anchor_fact(base, fact, anchors)
         if rules is not None:
             problems += [Problem(fact.file, fact.line, fact.id, message) for message in rules(fact, base)]
-    return FileResult(facts, problems, anchors, sha256_file(path))
+    return FileResult(facts, problems, anchors, file_sha256(path) or "unreadable")
 
 
 # A fact as plain values, for the rules across facts: unpickling these is twenty times faster than facts.

@@ -94,10 +94,6 @@ class SourceText:
         return f"para. {first}" if first == last else f"paras. {first}–{last}"
 
 
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def inside(base: Path, path: Path) -> bool:
     """Whether path, with links resolved, stays inside base."""
     try:
