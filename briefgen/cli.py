@@ -35,6 +35,10 @@ class _Group(TyperGroup):
 app = typer.Typer(
     cls=_Group,
     help="Build audience briefs from a fact base; every sentence is footnoted to its source.",
+    epilog=(
+        "Loaded fact bases and compiled templates are cached in $BRIEFGEN_CACHE_DIR (else "
+        "$XDG_CACHE_HOME/briefgen or ~/.cache/briefgen); BRIEFGEN_CACHE_DIR=off turns the cache off."
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
