@@ -11,7 +11,8 @@ help:
 	@echo "make brief AUDIENCE=defence [FORMAT=md|pdf]  build one brief into build/"
 	@echo "make briefs                                 build every audience in every format"
 	@echo "make check                                  check the fact base"
-	@echo "make test                                   run the whole test suite"
+	@echo "make test                                   run the fast test suite (what a developer runs)"
+	@echo "make lint                                   ruff (lint and format) and mypy"
 	@echo "make golden                                 regenerate the golden files after an intended change"
 	@echo "make bench                                  run the benchmarks"
 
@@ -37,6 +38,11 @@ test: $(BIN)/.installed
 
 golden: $(BIN)/.installed
 	$(BIN)/python -m tests.golden
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/run.py

@@ -4,10 +4,12 @@ import datetime
 import sys
 from pathlib import Path
 
-from briefgen.audiences import load_audience
-from briefgen.build import BuildRequest, load_checked, metric_labels
-from briefgen.pdf import base_url_for, pdf_html
-from briefgen.selection import select
+from briefgen.brief.audiences import load_audience
+from briefgen.brief.selection import select
+from briefgen.check.gate import load_checked
+from briefgen.factbase.metrics import metric_labels
+from briefgen.publish.build import BuildRequest
+from briefgen.render.pdf import base_url_for, pdf_html
 
 
 def main() -> None:

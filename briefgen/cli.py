@@ -7,10 +7,17 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from typer.core import TyperGroup
+
+if TYPE_CHECKING:  # Typer bundles its own click; the group's invoke is typed with its Context
+    import datetime
+
+    from typer._click.core import Context as ClickContext
+
+    from briefgen.publish.build import BuildResult
 
 from briefgen import __version__
 from briefgen.config import Settings, load_settings
@@ -20,7 +27,7 @@ from briefgen.errors import EXIT_CONTENT, EXIT_OK, BriefgenError, FactBaseError,
 class _Group(TyperGroup):
     """Turn known errors into one message and an exit code; bugs keep their traceback."""
 
-    def invoke(self, ctx: typer.Context) -> object:
+    def invoke(self, ctx: ClickContext) -> object:
         try:
             return super().invoke(ctx)
         except FactBaseError as exc:
@@ -94,7 +101,7 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Check the fact base: schema, quotes anchored, numbers supported; every problem, one line each."""
-    from briefgen.checks import run_check
+    from briefgen.check.gate import run_check
 
     base, problems = run_check(_settings(ctx).facts, outline=True)
     errors = [p for p in problems if p.severity == "error"]
@@ -124,7 +131,7 @@ def sources(
     as_json: Annotated[bool, typer.Option("--json", help="Print the registry as JSON.")] = False,
 ) -> None:
     """List the registered sources with what is known of each."""
-    from briefgen.sources import load_sources
+    from briefgen.factbase.sources import load_sources
 
     found, problems = load_sources(_settings(ctx).facts)
     if problems:
@@ -189,9 +196,9 @@ def build(
     ] = 600.0,
 ) -> None:
     """Build audience briefs: only what changed is rebuilt; nothing is written unless every brief passes its checks."""
-    from briefgen.audiences import available_audiences
-    from briefgen.build import BuildRequest
-    from briefgen.build import build as run_build
+    from briefgen.brief.audiences import available_audiences
+    from briefgen.publish.build import BuildRequest
+    from briefgen.publish.build import build as run_build
 
     settings = _settings(ctx)
     names = tuple(available_audiences(settings.templates)) if all_audiences else tuple(dict.fromkeys(audience or ()))
@@ -229,7 +236,7 @@ def build(
                 typer.echo(f"{out.status}: {out.path}")
 
 
-def _summary(result, seconds: float) -> dict[str, object]:
+def _summary(result: BuildResult, seconds: float) -> dict[str, object]:
     return {
         "ok": True,
         "up_to_date": result.up_to_date,
@@ -258,7 +265,7 @@ def _paper(name: str) -> str:
     return match
 
 
-def _parse_day(text: str | None):
+def _parse_day(text: str | None) -> datetime.date | None:
     import datetime
 
     if text is None:
@@ -281,7 +288,7 @@ def extract(
     ] = False,
 ) -> None:
     """Propose candidate facts from one source's sentences into a review file; fact files are never touched."""
-    from briefgen.extraction import extract as run_extract
+    from briefgen.authoring.extraction import extract as run_extract
 
     result = run_extract(_settings(ctx).facts, source_id, output, force=force)
     typer.echo(
@@ -297,7 +304,7 @@ def coverage(
     source: Annotated[str | None, typer.Option("--source", help="Report on this source only.")] = None,
 ) -> None:
     """Report the important source sentences (dates, figures, named agreements) no fact covers; exit 1 if any."""
-    from briefgen.coverage import run_coverage
+    from briefgen.authoring.coverage import run_coverage
 
     report = run_coverage(_settings(ctx).facts, source)
     if as_json:

@@ -6,11 +6,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from briefgen.check import STALE_YEARS
 from briefgen.errors import UsageError
+from briefgen.render.formats import FORMATS, PAPERS
 
 CONFIG_NAME = "briefgen.toml"
-FORMATS = ("md", "pdf")
-PAPERS = ("A4", "Letter")
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Settings:
     paper: str = "A4"
     author: str = "briefgen"  # PDF metadata author: who prepares the briefs
     archival: bool = False  # PDF/A-3b with the brief's Markdown and JSON attached
-    stale_years: float = 3.0  # check warns of a figure this much older than a newer value of its metric
+    stale_years: float = STALE_YEARS  # check warns of a figure this much older than a newer value of its metric
 
 
 def _path(value: Any, key: str, base: Path) -> Path:

@@ -13,7 +13,7 @@ LIBRARIES = {
 
 
 def main() -> int:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - runs with whatever python3 the machine has, before set-up
         print(f"briefgen needs Python 3.11 or newer; this is {sys.version.split()[0]}.", file=sys.stderr)
         return 1
     missing = [pkg for lib, pkg in LIBRARIES.items() if ctypes.util.find_library(lib) is None]

@@ -6,7 +6,7 @@ import datetime
 import sys
 from pathlib import Path
 
-from briefgen.build import BuildRequest, build
+from briefgen.publish.build import BuildRequest, build
 
 HERE = Path(__file__).parent
 FIXTURE = HERE / "fixtures" / "base"

@@ -10,9 +10,9 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from briefgen.analysis import metric_groups, source_descriptor, source_summary
-from briefgen.build import BuildRequest, build
-from briefgen.checks import run_check
+from briefgen.brief.analysis import metric_groups, source_descriptor, source_summary
+from briefgen.check.gate import run_check
+from briefgen.publish.build import BuildRequest, build
 from tests.conftest import rehash, run
 
 FIGURES_TEXT = """\
@@ -167,8 +167,8 @@ def test_source_summary_counts_match_hand_count(figures_base, tmp_path):
 
 
 def test_source_summary_function():
-    from briefgen.dates import parse_date
-    from briefgen.sources import Source
+    from briefgen.factbase.dates import parse_date
+    from briefgen.factbase.sources import Source
 
     sources = [
         Source("a", "news report", Path("a"), "", published=parse_date("2013")),
@@ -184,8 +184,8 @@ def test_source_summary_function():
 
 
 def test_source_descriptor_flags_what_is_not_known():
-    from briefgen.dates import parse_date
-    from briefgen.sources import Source
+    from briefgen.factbase.dates import parse_date
+    from briefgen.factbase.sources import Source
 
     source = Source(
         "x",
@@ -214,10 +214,10 @@ def test_historical_brief_has_timeline(base, tmp_path):
 
 
 def test_json_format_reports_independent_sources(base, tmp_path):
-    from briefgen.audiences import load_audience
-    from briefgen.factbase import load_fact_base
-    from briefgen.pdf import brief_json
-    from briefgen.selection import select
+    from briefgen.brief.audiences import load_audience
+    from briefgen.brief.selection import select
+    from briefgen.factbase.loading import load_fact_base
+    from briefgen.render.pdf import brief_json
 
     fact_base, _ = load_fact_base(base)
     brief = select(fact_base, load_audience("defence", None), datetime.date(2026, 1, 1), {})

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefgen.anchoring import AnchorError, anchor, normalise, normalise_lines
-from briefgen.sources import Source, SourceText
+from briefgen.factbase.anchoring import AnchorError, anchor, normalise, normalise_lines
+from briefgen.factbase.sources import Source, SourceText
 from tests.conftest import REPO
 
 TEXTS = REPO / "facts" / "texts"

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from briefgen.render import md_escape
-from briefgen.sentences import split_sentences
+from briefgen.common.sentences import split_sentences
+from briefgen.render.templates import md_escape
 from tests.conftest import append_fact, run
 
 HOSTILE = """\
@@ -191,7 +191,7 @@ def test_sentences_of_a_paragraph_are_separated(base, tmp_path):
 
 
 def test_self_check_catches_sentences_run_together(base, tmp_path):
-    from briefgen.verification import verify_markdown
+    from briefgen.render.verification import verify_markdown
 
     problems = verify_markdown("---\nx: 1\n---\n\nOne.[^1]Two.[^2]\n\n[^1]: a\n[^2]: b\n", _empty_brief())
     assert any("run together" in p for p in problems)
@@ -200,8 +200,8 @@ def test_self_check_catches_sentences_run_together(base, tmp_path):
 def _empty_brief():
     import datetime
 
-    from briefgen.audiences import Audience
-    from briefgen.selection import Brief
+    from briefgen.brief.audiences import Audience
+    from briefgen.brief.selection import Brief
 
     audience = Audience("x", "X", "x", ())
     return Brief(audience, datetime.date(2026, 1, 1), None, (), (), (), (), ())

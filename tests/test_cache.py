@@ -7,8 +7,10 @@ import pickle
 
 import pytest
 
-from briefgen import cache, factbase
-from briefgen.checks import check_fact, run_check
+from briefgen.check.gate import run_check
+from briefgen.check.rules import check_fact
+from briefgen.factbase import cache
+from briefgen.factbase import loading as factbase
 from tests.conftest import append_fact, rehash, run
 
 

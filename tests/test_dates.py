@@ -1,6 +1,6 @@
 import pytest
 
-from briefgen.dates import DateError, parse_date
+from briefgen.factbase.dates import DateError, parse_date
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from briefgen.anchoring import anchor
-from briefgen.coverage import coverage, guess_date
+from briefgen.authoring.coverage import coverage, guess_date
+from briefgen.authoring.extraction import propose, write_candidates
 from briefgen.errors import FactBaseError, UsageError
-from briefgen.extraction import propose, write_candidates
-from briefgen.factbase import load_fact_base
+from briefgen.factbase.anchoring import anchor
+from briefgen.factbase.loading import load_fact_base
 from tests.conftest import append_fact, run
 
 # A web page: a title and a dated byline (unfinished lines), prose with dates, figures and a named agreement,

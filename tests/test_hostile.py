@@ -64,9 +64,9 @@ def test_billion_laughs_is_refused_quickly(base):
 
 
 def test_huge_file_is_refused(base, monkeypatch):
-    import briefgen.readers
+    import briefgen.factbase.readers
 
-    monkeypatch.setattr(briefgen.readers, "MAX_BYTES", 1000)
+    monkeypatch.setattr(briefgen.factbase.readers, "MAX_BYTES", 1000)
     (base / "extra.yaml").write_text(GOOD * 20)
     result = check(base)
     assert result.exit_code == 1 and "extra.yaml: file is larger than" in result.stdout
@@ -160,7 +160,7 @@ def test_full_disk_leaves_previous_outputs(base, tmp_path, monkeypatch):
     out = tmp_path / "out"
     assert run("--facts", base, "build", "--all", "-o", out).exit_code == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    import briefgen.output
+    import briefgen.publish.output
 
     real_fdopen = os.fdopen
 
@@ -177,7 +177,7 @@ def test_full_disk_leaves_previous_outputs(base, tmp_path, monkeypatch):
         def write(self, data):
             raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(briefgen.output.os, "fdopen", lambda fd, mode: Full(real_fdopen(fd, mode)))
+    monkeypatch.setattr(briefgen.publish.output.os, "fdopen", lambda fd, mode: Full(real_fdopen(fd, mode)))
     result = run("--facts", base, "build", "--all", "-o", out, "--force")
     assert result.exit_code == 1 and "No space left on device" in result.stderr
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
@@ -219,7 +219,7 @@ def test_fuzzed_facts_build_or_fail_cleanly(base, tmp_path_factory, statement, t
         fact["date"] = date
     (base / "fuzz.yaml").write_text(yaml.safe_dump([fact], allow_unicode=True), encoding="utf-8")
     out = tmp_path_factory.mktemp("fuzz")
-    from briefgen.build import BuildRequest, build
+    from briefgen.publish.build import BuildRequest, build
 
     try:
         result = build(
@@ -236,7 +236,7 @@ def test_fuzzed_facts_build_or_fail_cleanly(base, tmp_path_factory, statement, t
 @given(data=st.binary(max_size=300))
 def test_fuzzed_yaml_bytes_never_crash(base, data):
     (base / "fuzz.yaml").write_bytes(data)
-    from briefgen.checks import run_check
+    from briefgen.check.gate import run_check
 
     run_check(base)  # returns problems; must not raise anything but known errors
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from briefgen.build import BuildRequest, build
 from briefgen.errors import BuildError
+from briefgen.publish.build import BuildRequest, build
 from tests.conftest import append_fact, rehash, run
 from tests.golden import FIXTURE
 
@@ -130,7 +130,7 @@ HOSTILE_HTML = """\
 
 
 def test_hostile_fact_text_fetches_nothing(base, tmp_path, monkeypatch):
-    import briefgen.pdf as pdfmod
+    import briefgen.render.pdf as pdfmod
 
     append_fact(base, HOSTILE_HTML)
     fetched: list[str] = []
@@ -156,7 +156,7 @@ def test_hostile_fact_text_fetches_nothing(base, tmp_path, monkeypatch):
 
 
 def test_fetcher_refuses_files_outside_templates_and_network(tmp_path):
-    from briefgen.pdf import FetchRefused, make_fetcher
+    from briefgen.render.pdf import FetchRefused, make_fetcher
 
     fetch = make_fetcher([tmp_path.resolve()])
     (tmp_path / "ok.css").write_text("p{}")

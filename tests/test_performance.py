@@ -18,9 +18,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefgen import analysis, anchoring, checks, factbase, parallel, sources
-from briefgen.dates import parse_date
-from briefgen.facts import Evidence, Fact, Quantity
+from briefgen.brief import analysis
+from briefgen.check import gate
+from briefgen.check import rules as checks
+from briefgen.common import parallel
+from briefgen.factbase import anchoring, sources
+from briefgen.factbase import loading as factbase
+from briefgen.factbase.dates import parse_date
+from briefgen.factbase.facts import Evidence, Fact, Quantity
 from tests.conftest import run
 
 REPO = Path(__file__).parent.parent
@@ -62,8 +67,8 @@ def test_no_step_grows_with_facts_times_sources(tmp_path, no_cache):
     # other, grows about four times (the pairwise disagreement scan this replaced: 3.9).
     small, large = doubled(tmp_path)
     day = datetime.date(2026, 1, 1)
-    before = call_counts(lambda: checks.run_check(small, today=day))
-    after = call_counts(lambda: checks.run_check(large, today=day))
+    before = call_counts(lambda: gate.run_check(small, today=day))
+    after = call_counts(lambda: gate.run_check(large, today=day))
     grown = {
         name: after.get(name, 0) / calls
         for name, calls in before.items()
@@ -113,7 +118,7 @@ def test_a_markdown_build_loads_nothing_it_does_not_use(base, tmp_path):
 
 
 def _everything(base: Path, outline: bool = False):
-    loaded, problems = checks.run_check(base, today=datetime.date(2026, 1, 1), outline=outline)
+    loaded, problems = gate.run_check(base, today=datetime.date(2026, 1, 1), outline=outline)
     return loaded, [str(p) for p in problems]
 
 

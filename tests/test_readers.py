@@ -7,7 +7,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefgen.readers import YamlProblem, line_of, read_yaml
+from briefgen.factbase.readers import YamlProblem, line_of, read_yaml
 
 
 def read(tmp_path, text: str):

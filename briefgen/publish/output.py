@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import signal
@@ -100,17 +99,6 @@ def terminate_as_exit() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def file_sha256(path: Path) -> str | None:
-    try:
-        return sha256_bytes(path.read_bytes())
-    except OSError:
-        return None
-
-
 def read_manifest(directory: Path) -> dict[str, Any]:
     """The record of the last build in this directory; empty when missing or unreadable."""
     try:
@@ -123,19 +111,3 @@ def read_manifest(directory: Path) -> dict[str, Any]:
 def write_manifest(directory: Path, manifest: dict[str, Any]) -> None:
     data = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     write_atomic(directory / MANIFEST_NAME, data.encode("utf-8"))
-
-
-def tree_digest(paths: list[Path], skip_suffixes: tuple[str, ...] = ()) -> str:
-    """One hash over the names and contents of every file below the given paths (but those skipped)."""
-    digest = hashlib.sha256()
-    for root in paths:
-        if not root.exists():
-            continue
-        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-        for path in files:
-            if path.suffix.lower() in skip_suffixes:
-                continue
-            digest.update(str(path.relative_to(root.parent)).encode("utf-8") + b"\0")
-            digest.update(path.read_bytes())
-            digest.update(b"\0")
-    return digest.hexdigest()

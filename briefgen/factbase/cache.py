@@ -16,6 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from briefgen.common.paths import PACKAGE
+
 KEEP = 4  # entries of each kind: a few fact bases (or versions of one) side by side
 
 
@@ -44,10 +46,11 @@ def cache_dir() -> Path | None:
 
 @functools.cache
 def code_digest() -> str:
-    """A hash of briefgen's own source files: a new version or a local edit never reads old entries."""
+    """A hash of briefgen's own source files, every subpackage's: a new version or an edit never reads old entries."""
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = path.relative_to(PACKAGE).as_posix()
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from briefgen import cache
-from briefgen.anchoring import AnchorError, Match, anchor
-from briefgen.dates import parse_date
+from briefgen.common.hashing import file_sha256
+from briefgen.common.parallel import in_parallel, in_worker
 from briefgen.errors import Problem, UsageError
-from briefgen.facts import Evidence, Fact, Quantity, Topics, fact_files, load_fact_file, load_topics
-from briefgen.output import file_sha256
-from briefgen.parallel import in_parallel, in_worker
-from briefgen.sources import Source, SourceText, load_sources, read_source_text
+from briefgen.factbase import cache
+from briefgen.factbase.anchoring import AnchorError, Match, anchor
+from briefgen.factbase.dates import parse_date
+from briefgen.factbase.facts import Evidence, Fact, Quantity, Topics, fact_files, load_fact_file, load_topics
+from briefgen.factbase.sources import Source, SourceText, load_sources, read_source_text
 
 
 @dataclass(frozen=True)

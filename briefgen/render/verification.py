@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from briefgen.brief.selection import Brief
+from briefgen.common.sentences import split_sentences
 from briefgen.errors import BuildError
-from briefgen.render import md_escape
-from briefgen.selection import Brief
-from briefgen.sentences import split_sentences
+from briefgen.render.templates import md_escape
 
 _UNCITED = re.compile(r"<!-- uncited -->.*?<!-- /uncited -->", re.S)
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
@@ -24,7 +24,8 @@ def _body_blocks(markdown: str) -> list[str]:
     body = _UNCITED.sub("", _FRONT_MATTER.sub("", markdown))
     body = re.sub(r"<!--.*?-->", "", body, flags=re.S)
     lines = [ln for ln in body.split("\n") if not _NOTE_DEF.match(ln)]
-    blocks, current = [], []
+    blocks: list[str] = []
+    current: list[str] = []
     for i, line in enumerate(lines):
         stripped = line.strip()
         nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
@@ -56,18 +57,18 @@ def verify_markdown(markdown: str, brief: Brief) -> list[str]:
     problems += [f"note [^{d}] is never called" for d in sorted(set(defs) - calls)]
     for glued in _RUN_TOGETHER.findall(_NOTE_DEF.sub("", markdown)):
         problems.append(f'sentences run together after a footnote: "{glued}"')
-    cited = set()  # each cited sentence without its calls: most facts are found here at once
+    cited: set[str] = set()  # each cited sentence without its calls: most facts are found here at once
     for block in _body_blocks(markdown):
         if block.startswith("|"):
             if not _NOTE_CALL.search(block):
                 problems.append(f"table row without a footnote: {block[:120]}")
             continue
         for sentence in split_sentences(block):
-            calls = _ENDS_CITED.search(sentence.rstrip())
-            if not calls:
+            ending = _ENDS_CITED.search(sentence.rstrip())
+            if not ending:
                 problems.append(f'sentence without a footnote: "{sentence[:160]}"')
             else:
-                cited.add(md_text(sentence.rstrip()[: calls.start()]))
+                cited.add(md_text(sentence.rstrip()[: ending.start()]))
     present = md_text(markdown)
     in_tables = {row.sentence.fact.id for s in brief.sections for series in s.series for row in series.rows}
     texts = {s.fact.id: s.text for s in brief.sentences}

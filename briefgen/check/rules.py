@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime
 import re
-from pathlib import Path
 
-from briefgen.analysis import metric_groups, same_date
+from briefgen.brief.analysis import metric_groups, same_date
+from briefgen.common.numbers import format_quantity, plain_number
+from briefgen.common.sentences import split_sentences
 from briefgen.errors import Problem
-from briefgen.factbase import FactBase, load_fact_base
-from briefgen.facts import Fact
-from briefgen.selection import format_quantity
-from briefgen.sentences import split_sentences
+from briefgen.factbase.dates import DateSpec
+from briefgen.factbase.facts import Fact
+from briefgen.factbase.loading import FactBase
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _THOUSANDS = re.compile(r",(?<=\d,)(?=\d{3}(?!\d))")  # the comma first: a literal is found fast
@@ -31,12 +31,6 @@ def standalone_numbers(text: str) -> set[str]:
     return {n for n in _NUMBER_AFTER.findall(_THOUSANDS.sub("", text)) if n[0] not in ".,"}
 
 
-def _format_value(value: float | str) -> str:
-    if isinstance(value, str):
-        return value
-    return str(int(value)) if value == int(value) else repr(value)
-
-
 def check_numbers(fact: Fact) -> list[str]:
     wanted = numbers_in(fact.statement)
     if not wanted:
@@ -44,7 +38,7 @@ def check_numbers(fact: Fact) -> list[str]:
     # The quotes as written (white space folded, dashes kept): "2013-14" must stay two numbers.
     present = standalone_numbers(" ".join(" ".join(ev.quote.split()) for ev in fact.evidence))
     if fact.quantity and fact.quantity.numeric:
-        present.add(_format_value(fact.quantity.value))
+        present.add(plain_number(fact.quantity.value))
     missing = [n for n in wanted if n not in present]
     return [f"statement has '{n}', which its quote does not contain" for n in dict.fromkeys(missing)]
 
@@ -81,7 +75,8 @@ def check_fact(fact: Fact, base: FactBase) -> list[str]:
 
 def check_links(base: FactBase) -> list[Problem]:
     """Duplicate ids and supersession links."""
-    problems, seen = [], {}
+    problems: list[Problem] = []
+    seen: dict[str, Fact] = {}
     for fact in base.facts:
         if fact.id in seen:
             first = seen[fact.id]
@@ -105,21 +100,21 @@ def check_links(base: FactBase) -> list[Problem]:
 
 def stale_figures(base: FactBase, today: datetime.date, years: float) -> list[Problem]:
     """Warn about a figure older than `years` while a newer value of the same metric exists."""
-    by_metric: dict[str, list[Fact]] = {}
+    by_metric: dict[str, list[tuple[Fact, DateSpec]]] = {}
     for fact in base.facts:
         if fact.active and fact.quantity and fact.as_of:
-            by_metric.setdefault(fact.quantity.metric, []).append(fact)
+            by_metric.setdefault(fact.quantity.metric, []).append((fact, fact.as_of))
     problems = []
-    for metric, facts in by_metric.items():
-        newest = max(facts, key=lambda f: f.as_of.sort_key)  # type: ignore[union-attr]
-        for fact in facts:
-            age = today.year - fact.as_of.year  # type: ignore[union-attr]
-            newer = newest.as_of.sort_key > fact.as_of.sort_key and not same_date(fact, newest)  # type: ignore[union-attr]
+    for metric, dated in by_metric.items():
+        newest, newest_date = max(dated, key=lambda pair: pair[1].sort_key)
+        for fact, as_of in dated:
+            age = today.year - as_of.year
+            newer = newest_date.sort_key > as_of.sort_key and not same_date(fact, newest)
             if fact is not newest and age > years and newer:
                 message = (
-                    f"stale figure: {metric} as of {fact.as_of.text()} is {age} years old; "  # type: ignore[union-attr]
-                    f"{newest.id} gives a newer value (as of {newest.as_of.text()})"
-                )  # type: ignore[union-attr]
+                    f"stale figure: {metric} as of {as_of.text()} is {age} years old; "
+                    f"{newest.id} gives a newer value (as of {newest_date.text()})"
+                )
                 problems.append(Problem(fact.file, fact.line, fact.id, message, "warning"))
     return problems
 
@@ -134,20 +129,3 @@ def disagreement_warnings(base: FactBase) -> list[Problem]:
             message = f"sources disagree on {group.metric} as of {first.as_of.text()}: {values}"  # type: ignore[union-attr]
             problems.append(Problem(first.file, first.line, first.id, message, "warning"))
     return problems
-
-
-def run_check(
-    root: Path, stale_years: float = 3.0, today: datetime.date | None = None, outline: bool = False
-) -> tuple[FactBase, list[Problem]]:
-    """Load the fact base at root and apply every rule; return it with all problems, sorted.
-
-    outline=True lets facts come back from worker processes as outlines (see load_fact_base): for a
-    caller that only reports problems and counts.
-    """
-    # The per-fact rules run as each file is read; the rules across facts after all are in.
-    base, problems = load_fact_base(root, rules=check_fact, outline=outline)
-    problems += check_links(base)
-    problems += stale_figures(base, today or datetime.date.today(), stale_years)
-    problems += disagreement_warnings(base)
-    problems.sort(key=lambda p: (p.file, p.line or 0, p.severity != "error"))
-    return base, problems

@@ -6,8 +6,8 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from briefgen.facts import Fact
-from briefgen.sources import Source
+from briefgen.factbase.facts import Fact
+from briefgen.factbase.sources import Source
 
 
 @dataclass(frozen=True)

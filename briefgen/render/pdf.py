@@ -9,19 +9,17 @@ import json
 import logging
 import os
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from briefgen.audiences import SHIPPED_TEMPLATES
+from briefgen.brief.selection import Brief
+from briefgen.common.paths import SHIPPED_TEMPLATES, weasyprint_release
 from briefgen.errors import BuildError
-from briefgen.render import render
-from briefgen.selection import Brief
-
-if TYPE_CHECKING:
-    from briefgen.build import BuildRequest
+from briefgen.render.formats import output_name
+from briefgen.render.templates import render
 
 PAPER_CSS = {"A4": "@page { size: A4; }", "Letter": "@page { size: letter; }"}
 
@@ -37,7 +35,7 @@ def allowed_dirs(user_templates: Path | None) -> list[Path]:
     return dirs
 
 
-def make_fetcher(allowed: list[Path]):
+def make_fetcher(allowed: list[Path]) -> Callable[..., dict[str, Any]]:
     """A WeasyPrint URL fetcher that serves data: URLs and files under the allowed directories only."""
     import weasyprint
 
@@ -154,6 +152,18 @@ def brief_json(brief: Brief) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class PdfOptions:
+    """What a PDF needs beyond the brief: its paper, marking and metadata, and how strict to be."""
+
+    templates: Path | None = None
+    paper: str = "A4"
+    marking: str | None = None
+    author: str = "briefgen"
+    archival: bool = False  # PDF/A-3b with the Markdown and JSON of the brief attached
+    strict: bool = False  # a WeasyPrint warning fails the build
+
+
+@dataclass(frozen=True)
 class PdfJob:
     """Everything needed to render one PDF, in a form that can go to another process."""
 
@@ -167,25 +177,15 @@ class PdfJob:
     strict: bool = False
 
 
-def pdf_html(brief: Brief, request: BuildRequest) -> str:
-    return render(
-        brief,
-        "html",
-        request.templates,
-        {
-            "marking": request.marking,
-            "author": request.author,
-            "keywords": keywords(brief),
-        },
-    )
+def pdf_html(brief: Brief, options: PdfOptions) -> str:
+    extra = {"marking": options.marking, "author": options.author, "keywords": keywords(brief)}
+    return render(brief, "html", options.templates, extra)
 
 
-def make_job(brief: Brief, request: BuildRequest) -> PdfJob:
-    from briefgen.build import output_name
-
+def make_job(brief: Brief, options: PdfOptions) -> PdfJob:
     attachments: tuple[tuple[str, str, str], ...] = ()
-    if request.archival:
-        markdown = render(brief, "md", request.templates)
+    if options.archival:
+        markdown = render(brief, "md", options.templates)
         data = json.dumps(brief_json(brief), indent=2, ensure_ascii=False)
         attachments = (
             (output_name(brief.audience.name, "md"), "The brief in Markdown", markdown),
@@ -193,22 +193,20 @@ def make_job(brief: Brief, request: BuildRequest) -> PdfJob:
         )
     return PdfJob(
         name=brief.audience.name,
-        html=pdf_html(brief, request),
+        html=pdf_html(brief, options),
         notes=tuple((n.number, n.fact.id) for n in brief.notes),
-        paper=request.paper,
+        paper=options.paper,
         prepared=brief.prepared,
-        templates=request.templates,
+        templates=options.templates,
         attachments=attachments,
-        strict=request.strict_pdf,
+        strict=options.strict,
     )
 
 
 def job_key(job: PdfJob) -> str:
     """What the PDF depends on beyond the templates: its HTML, paper, attachments and WeasyPrint's version."""
-    from importlib.metadata import version
-
     digest = hashlib.sha256(job.html.encode("utf-8"))
-    for part in (job.paper, version("weasyprint"), *(t for a in job.attachments for t in a)):
+    for part in (job.paper, weasyprint_release(), *(t for a in job.attachments for t in a)):
         digest.update(b"\0" + part.encode("utf-8"))
     return digest.hexdigest()
 
@@ -242,7 +240,3 @@ def render_job(job: PdfJob) -> bytes:
     if job.strict and warnings:
         raise BuildError(f"{job.name}: WeasyPrint warned: " + "; ".join(warnings[:5]))
     return pdf
-
-
-def render_pdf(brief: Brief, request: BuildRequest) -> bytes:
-    return render_job(make_job(brief, request))

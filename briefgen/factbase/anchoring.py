@@ -35,6 +35,11 @@ _DASH_RE = re.compile(f"[{_DASHES}]")
 _LINE_END_HYPHEN = re.compile(rf"\w[{_DASHES}]$")
 
 
+def ends_hyphenated(line: str) -> bool:
+    """Whether a line ends in a word broken by a hyphen: the next line continues that word."""
+    return bool(line) and line[-1] in _DASHES and bool(_LINE_END_HYPHEN.search(line))
+
+
 def _clean(text: str) -> str:
     return _TYPOGRAPHY_RE.sub(_typography, unicodedata.normalize("NFC", text))
 
@@ -74,7 +79,7 @@ def normalise_lines(text: str) -> NormalText:
             parts.append(line)
             length += len(line)
             end = raw.rstrip()
-            join_next = end[-1] in _DASHES and bool(_LINE_END_HYPHEN.search(end))
+            join_next = ends_hyphenated(end)
     return NormalText("".join(parts), tuple(offsets))
 
 

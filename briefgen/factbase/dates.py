@@ -7,7 +7,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-MONTHS = ("January February March April May June July August September October November December").split()
+from briefgen.common.numbers import MONTHS
 
 _QUALIFIER = re.compile(r"^(early|mid|late)\s+(.+)$")
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")

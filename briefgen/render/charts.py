@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from briefgen.selection import Series
+from typing import Any
+
+from briefgen.brief.selection import Series
 
 
 def _year_label(value: float, index: int, count: int) -> str:
@@ -32,7 +34,7 @@ def series_svg(series: Series, width: int = 480, height: int = 220) -> str:
     return out.getvalue()
 
 
-def _use_brief_fonts(leather) -> None:
+def _use_brief_fonts(leather: Any) -> None:
     for name in ("title", "legend", "axis_title", "tick"):
         setattr(leather.theme, f"{name}_font_family", "DejaVu Sans, sans-serif")
 

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from briefgen.dates import DateError, DateSpec, parse_date
 from briefgen.errors import Problem
-from briefgen.readers import YamlProblem, line_of, read_yaml
-from briefgen.sources import ID_RE
+from briefgen.factbase.dates import DateError, DateSpec, parse_date
+from briefgen.factbase.readers import YamlProblem, line_of, read_yaml
+from briefgen.factbase.sources import ID_RE
 
 KINDS = ("event", "figure", "assessment")
 CONFIDENCE = ("low", "moderate", "high")

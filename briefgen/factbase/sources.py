@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from briefgen.anchoring import Match, NormalText, normalise_lines
-from briefgen.dates import DateError, DateSpec, parse_date
 from briefgen.errors import Problem
-from briefgen.readers import YamlProblem, line_of, read_yaml
+from briefgen.factbase.anchoring import Match, NormalText, normalise_lines
+from briefgen.factbase.dates import DateError, DateSpec, parse_date
+from briefgen.factbase.readers import YamlProblem, line_of, read_yaml
 
 SOURCE_FIELDS = {
     "id",

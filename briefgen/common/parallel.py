@@ -1,9 +1,13 @@
-"""Share a large piece of work between this process and forked workers, one per usable core."""
+"""Forked worker processes: the one process pool of briefgen.
+
+`in_parallel` shares a large piece of work (reading a fact base) between this process and one
+worker per further core; `each_in_worker` runs separate jobs (rendering PDFs) in workers.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -75,3 +79,28 @@ def split(items: Sequence[T], sizes: Sequence[int], weights: Sequence[float]) ->
         shares[share].append(item)
         done += size
     return shares
+
+
+def each_in_worker(items: Sequence[T], job: Callable[[T], R], workers: int) -> Iterator[tuple[T, R]]:
+    """(item, job(item)) for every item, in order; forked workers run the jobs when there are several.
+
+    Workers inherit job and items, so neither is pickled; only the results travel back.
+    """
+    workers = min(len(items), workers or cores())
+    if workers <= 1 or not hasattr(os, "fork"):
+        for item in items:
+            yield item, job(item)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _job
+    _job = lambda indexes: [job(items[i]) for i in indexes]  # noqa: E731 - inherited by the workers
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [pool.submit(_run_job, [i]) for i in range(len(items))]
+            for item, future in zip(items, futures, strict=True):
+                yield item, future.result()[0]
+    finally:
+        _job = None

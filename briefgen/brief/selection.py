@@ -6,12 +6,13 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from briefgen.analysis import MetricGroup, metric_groups
-from briefgen.audiences import Audience, SectionSpec
-from briefgen.dates import DateSpec
-from briefgen.factbase import FactBase
-from briefgen.facts import Fact, Quantity
-from briefgen.sources import Source
+from briefgen.brief.analysis import MetricGroup, metric_groups
+from briefgen.brief.audiences import Audience, SectionSpec
+from briefgen.common.numbers import format_quantity
+from briefgen.factbase.dates import DateSpec
+from briefgen.factbase.facts import Fact
+from briefgen.factbase.loading import FactBase
+from briefgen.factbase.sources import Source
 
 PARAGRAPH_MAX = 5  # sentences; a new paragraph also starts when the year changes after three
 
@@ -214,30 +215,6 @@ def paragraphs_of(facts: list[Fact]) -> list[list[Fact]]:
     return paragraphs
 
 
-_CURRENCY = {"USD": "US$", "JPY": "¥", "EUR": "€"}
-
-
-def format_number(value: float) -> str:
-    if value == int(value):
-        return f"{int(value):,}"
-    return f"{value:,.10g}" if abs(value) >= 1000 else repr(value)
-
-
-def format_quantity(q: Quantity) -> str:
-    """'US$42.5 billion', '¥2.8 trillion', '14.6%', '3,320 projects'; 'approx.' where hedged."""
-    if isinstance(q.value, str):
-        return q.value
-    number = format_number(q.value)
-    words = q.unit.split()
-    if words and words[0] in _CURRENCY:
-        text = f"{_CURRENCY[words[0]]}{number}" + "".join(f" {w}" for w in words[1:])
-    elif q.unit in ("percent", "%"):
-        text = f"{number}%"
-    else:
-        text = f"{number} {q.unit}"
-    return f"approx. {text}" if q.approximate else text
-
-
 class _Numbering:
     """Hands out note numbers in reading order and knows which sources were cited before."""
 
@@ -289,7 +266,7 @@ def chart_points(facts: tuple[Fact, ...]) -> tuple[str, tuple[tuple[float, float
     units = {q.unit for q in quantities}
     if len(units) != 1 or not all(q.numeric for q in quantities):
         return None
-    points = tuple(sorted({(_decimal_year(f), float(f.quantity.value)) for f in facts}))  # type: ignore[union-attr, arg-type]
+    points = tuple(sorted({(_decimal_year(f), float(f.quantity.value)) for f in facts}))  # type: ignore[union-attr]
     return (units.pop(), points) if len({x for x, _ in points}) >= 2 else None
 
 
@@ -340,7 +317,8 @@ def select(
         added = [f for f in sorted([*key_facts, *rest], key=chronological) if f.id not in before]
         removed = tuple(before[i] for i in sorted(before) if i not in chosen_ids)
         changes = Changes(since, tuple(numbering.sentence(f) for f in dict.fromkeys(added)), removed)
-    sections, figures = [], []
+    sections: list[Section] = []
+    figures: list[int] = []  # the numbers of the figures drawn so far
     for i, spec in enumerate(audience.sections):
         facts = [f for f in placed.get(i, []) if f.id not in series_ids]
         prose = [f for f in facts if f.kind != "assessment"]

@@ -13,12 +13,13 @@ import jinja2
 import markupsafe
 from jinja2.sandbox import SandboxedEnvironment
 
-from briefgen import __version__, cache
-from briefgen.analysis import source_descriptor, source_summary
-from briefgen.audiences import SHIPPED_TEMPLATES
+from briefgen import __version__
+from briefgen.brief.analysis import source_descriptor, source_summary
+from briefgen.brief.selection import Brief, Citation, Note, Sentence
+from briefgen.common.paths import SHIPPED_TEMPLATES
 from briefgen.errors import TemplateError
-from briefgen.selection import Brief, Citation, Note, Sentence
-from briefgen.sources import Source
+from briefgen.factbase import cache
+from briefgen.factbase.sources import Source
 
 
 class Safe(str):
@@ -144,13 +145,13 @@ def brief_source_summary(brief: Brief) -> str:
 
 
 def svg_data_uri(series: Any) -> str:
-    from briefgen.charts import svg_data_uri as uri
+    from briefgen.render.charts import svg_data_uri as uri
 
     return uri(series)
 
 
 def figure_name(audience: str, number: int) -> str:
-    from briefgen.charts import figure_name as name
+    from briefgen.render.charts import figure_name as name
 
     return name(audience, number)
 

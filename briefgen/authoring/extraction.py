@@ -9,12 +9,12 @@ from typing import Any
 
 import yaml
 
-from briefgen.anchoring import AnchorError, anchor
-from briefgen.coverage import SourceSentence, is_covered, known_quotes, load_checked, source_sentences, source_text
+from briefgen.authoring.coverage import SourceSentence, is_covered, known_quotes, source_sentences, source_text
 from briefgen.errors import UsageError
-from briefgen.factbase import FactBase
-from briefgen.facts import Topics
-from briefgen.sources import SourceText, inside
+from briefgen.factbase.anchoring import AnchorError, anchor
+from briefgen.factbase.facts import Topics
+from briefgen.factbase.loading import FactBase
+from briefgen.factbase.sources import SourceText, inside
 
 # --- Topics ---------------------------------------------------------------------------------------
 
@@ -203,7 +203,9 @@ class ExtractResult:
 
 def extract(root: Path, source_id: str, output: Path | None = None, force: bool = False) -> ExtractResult:
     """Load and check the fact base, propose candidates from one source and write their review file."""
-    base = load_checked(root)
+    from briefgen.check.gate import load_checked
+
+    base = load_checked(root)[0]
     cands = propose(base, source_id)
     path = output or root / "candidates" / f"{source_id}.yaml"
     write_candidates(cands, path, fact_base=root, force=force)

@@ -11,23 +11,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from briefgen import __version__
-from briefgen.audiences import SHIPPED_TEMPLATES, Audience, available_audiences, load_audience
+from briefgen.brief.audiences import Audience, available_audiences, load_audience
+from briefgen.check import STALE_YEARS
+from briefgen.common.hashing import file_sha256, sha256_bytes, tree_digest
+from briefgen.common.paths import SHIPPED_TEMPLATES, weasyprint_release
 from briefgen.errors import BuildError, FactBaseError, Problem, UsageError
-from briefgen.output import (
-    build_lock,
-    file_sha256,
-    read_manifest,
-    sha256_bytes,
-    terminate_as_exit,
-    tree_digest,
-    write_atomic,
-    write_manifest,
-)
-from briefgen.readers import YamlProblem, read_yaml
+from briefgen.publish.output import build_lock, read_manifest, terminate_as_exit, write_atomic, write_manifest
+from briefgen.render.formats import FORMATS, output_name
 
-if TYPE_CHECKING:  # loading, checking and selecting are imported when a build has work to do
-    from briefgen.factbase import FactBase
-    from briefgen.selection import Brief
+if TYPE_CHECKING:  # loading, checking, selecting and PDF are imported when a build has work to do
+    from briefgen.brief.selection import Brief
+    from briefgen.factbase.loading import FactBase
+    from briefgen.render.pdf import PdfJob, PdfOptions
 
 
 @dataclass(frozen=True)
@@ -49,7 +44,7 @@ class BuildRequest:
     force: bool = False  # rebuild even what is up to date
     changes: bool = False  # add a section on what changed since the previous edition
     lock_timeout: float = 600.0
-    stale_years: float = 3.0
+    stale_years: float = STALE_YEARS
     jobs: int = 0  # processes for PDF rendering; 0: one per core
 
 
@@ -80,7 +75,7 @@ class Job:
     output: Output
     key: str
     render: Callable[[], bytes] | None = None
-    pdf: Any = None  # a PdfJob, rendered in a worker process
+    pdf: PdfJob | None = None  # rendered in a worker process
     facts: dict[str, str] = field(default_factory=dict)
     extras: dict[str, bytes] = field(default_factory=dict)  # files written beside the output (figures)
 
@@ -98,47 +93,7 @@ def brief_date(explicit: datetime.date | None = None) -> datetime.date:
     return datetime.date.today()
 
 
-def output_name(audience: str, fmt: str) -> str:
-    return f"{audience}-brief.{fmt}"
-
-
-def metric_labels(root: Path) -> dict[str, str]:
-    path = root / "metrics.yaml"
-    if not path.is_file():
-        return {}
-    try:
-        data = read_yaml(path)
-    except YamlProblem as exc:
-        raise FactBaseError([Problem("metrics.yaml", exc.line, None, exc.message)]) from None
-    if not isinstance(data, dict):
-        raise FactBaseError([Problem("metrics.yaml", None, None, "must map metric names to labels")])
-    return {str(k): str(v) for k, v in data.items()}
-
-
-def load_checked(
-    root: Path, stale_years: float = 3.0, today: datetime.date | None = None
-) -> tuple[FactBase, list[Problem]]:
-    """Load and check the fact base; raise with every error, return the warnings."""
-    from briefgen.checks import run_check
-
-    base, problems = run_check(root, stale_years=stale_years, today=today)
-    if any(p.severity == "error" for p in problems):
-        raise FactBaseError(problems)
-    return base, problems
-
-
 FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
-
-
-def _weasyprint_release() -> str:
-    """WeasyPrint's __init__.py, which names its version: read, not imported (0.4 s), nor looked up in
-    the installed distributions' metadata (importlib.metadata costs a no-op build 10 ms)."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("weasyprint")
-    if spec is None or spec.origin is None:
-        return "weasyprint absent"
-    return sha256_bytes(Path(spec.origin).read_bytes())
 
 
 def fingerprint(request: BuildRequest, prepared: datetime.date) -> str:
@@ -159,7 +114,7 @@ def fingerprint(request: BuildRequest, prepared: datetime.date) -> str:
     ]
     skip: tuple[str, ...] = FONT_SUFFIXES  # only a PDF reads fonts
     if "pdf" in request.formats:
-        options.append(_weasyprint_release())
+        options.append(weasyprint_release())
         skip = ()
     return sha256_bytes((tree_digest(roots, skip) + "\0".join(options)).encode("utf-8"))
 
@@ -179,8 +134,8 @@ def _all_current(manifest: dict[str, Any], jobs: list[tuple[str, str, Path]]) ->
 
 
 def _plan_markdown(brief: Brief, request: BuildRequest, out: Output) -> Job:
-    from briefgen.render import render
-    from briefgen.verification import ensure_verified, verify_markdown
+    from briefgen.render.templates import render
+    from briefgen.render.verification import ensure_verified, verify_markdown
 
     text = render(brief, "md", request.templates)
     ensure_verified(verify_markdown(text, brief), out.path.name)
@@ -194,16 +149,29 @@ def figure_files(brief: Brief) -> dict[str, bytes]:
     """The SVG figures a Markdown brief refers to, written beside it."""
     if not brief.figures:
         return {}
-    from briefgen.charts import figure_name, series_svg
+    from briefgen.render.charts import figure_name, series_svg
 
     return {figure_name(brief.audience.name, s.figure): series_svg(s).encode("utf-8") for s in brief.figures}
 
 
 def _plan_pdf(brief: Brief, request: BuildRequest, out: Output) -> Job:
-    from briefgen.pdf import job_key, make_job
+    from briefgen.render.pdf import job_key, make_job
 
-    job = make_job(brief, request)
+    job = make_job(brief, pdf_options(request))
     return Job(out, job_key(job), pdf=job)
+
+
+def pdf_options(request: BuildRequest) -> PdfOptions:
+    from briefgen.render.pdf import PdfOptions
+
+    return PdfOptions(
+        templates=request.templates,
+        paper=request.paper,
+        marking=request.marking,
+        author=request.author,
+        archival=request.archival,
+        strict=request.strict_pdf,
+    )
 
 
 def _previous_edition(
@@ -227,7 +195,7 @@ def _brief_for(
     request: BuildRequest,
     manifest: dict[str, Any],
 ) -> Brief:
-    from briefgen.selection import select
+    from briefgen.brief.selection import select
 
     brief = select(base, audience, prepared, labels)
     if not (request.changes or audience.show_changes):
@@ -240,6 +208,8 @@ def _brief_for(
 
 
 def plan(request: BuildRequest, base: FactBase, prepared: datetime.date, manifest: dict[str, Any]) -> list[Job]:
+    from briefgen.factbase.metrics import metric_labels
+
     labels = metric_labels(request.facts)
     jobs = []
     for name in request.audiences:
@@ -275,30 +245,16 @@ def _render_all(jobs: list[Job], workers: int, progress: Callable[[str], None]) 
             rendered[job.output.path.name] = job.render()
     if not pdf_jobs:
         return rendered
-    from briefgen.pdf import render_job
+    import weasyprint  # noqa: F401 - imported once here, inherited by forked workers
 
-    workers = min(len(pdf_jobs), workers or os.cpu_count() or 1)
-    if workers <= 1:
-        for job in pdf_jobs:
-            progress(f"rendering {job.output.path.name}")
-            started = time.perf_counter()
-            rendered[job.output.path.name] = render_job(job.pdf)
-            job.output.seconds = time.perf_counter() - started
-        return rendered
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from briefgen.common.parallel import each_in_worker
+    from briefgen.render.pdf import render_job
 
-    import weasyprint  # noqa: F401 - imported once here, inherited by the forked workers
-
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {
-            job.output.path.name: (job, pool.submit(render_job, job.pdf), time.perf_counter()) for job in pdf_jobs
-        }
-        for name, (job, future, started) in futures.items():
-            progress(f"rendering {name}")
-            rendered[name] = future.result()
-            job.output.seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    for job, pdf in each_in_worker(pdf_jobs, lambda j: render_job(j.pdf), workers):  # type: ignore[arg-type]
+        progress(f"rendered {job.output.path.name}")
+        rendered[job.output.path.name] = pdf
+        job.output.seconds = time.perf_counter() - started
     return rendered
 
 
@@ -348,8 +304,8 @@ def build(request: BuildRequest, progress: Callable[[str], None] = lambda _msg: 
         known = ", ".join(available_audiences(request.templates))
         raise UsageError(f"name an audience with --audience, or use --all (known: {known})")
     for fmt in request.formats:
-        if fmt not in ("md", "pdf"):
-            raise UsageError(f"unknown format '{fmt}' (known: md, pdf)")
+        if fmt not in FORMATS:
+            raise UsageError(f"unknown format '{fmt}' (known: {', '.join(FORMATS)})")
     for name in request.audiences:
         load_audience(name, request.templates)
     prepared = brief_date(request.prepared)
@@ -359,6 +315,8 @@ def build(request: BuildRequest, progress: Callable[[str], None] = lambda _msg: 
         expected = [(a, f, request.output / output_name(a, f)) for a in request.audiences for f in request.formats]
         if not request.force and manifest.get("fingerprint") == fp and _all_current(manifest, expected):
             return BuildResult([Output(a, f, p, "up to date") for a, f, p in expected])
+        from briefgen.check.gate import load_checked
+
         base, warnings = load_checked(request.facts, request.stale_years, prepared)
         if request.strict and warnings:
             raise FactBaseError([replace_severity(w) for w in warnings])
@@ -382,4 +340,4 @@ def replace_severity(problem: Problem) -> Problem:
     return Problem(problem.file, problem.line, problem.subject, f"{problem.message} (--strict)", "error")
 
 
-__all__ = ["BuildError", "BuildRequest", "BuildResult", "Output", "brief_date", "build", "output_name"]
+__all__ = ["BuildError", "BuildRequest", "BuildResult", "Output", "brief_date", "build"]

@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 
 try:  # The C parser is about ten times faster on large fact bases.
-    _BaseLoader: type = yaml.CSafeLoader
+    _BaseLoader: Any = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _BaseLoader = yaml.SafeLoader
 
@@ -39,7 +39,7 @@ _IMPLICIT = "\x00implicit"  # no tag written; a YAML file cannot contain this te
 _SPECIAL_FIRST = frozenset(first for first in _BaseLoader.yaml_implicit_resolvers if first)
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _Loader(_BaseLoader):
     # Dates such as 2014-08-01 stay text: briefgen has its own date grammar with precision.
     yaml_implicit_resolvers = {
         first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
@@ -120,8 +120,8 @@ def read_yaml(path: Path) -> Any:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise YamlProblem(line, "not valid UTF-8 text; save the file as UTF-8") from None
+        bad_line = data[: exc.start].count(b"\n") + 1
+        raise YamlProblem(bad_line, "not valid UTF-8 text; save the file as UTF-8") from None
     try:
         return _load(text)
     except YamlProblem:

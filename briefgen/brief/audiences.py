@@ -6,15 +6,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from briefgen.common.paths import SHIPPED_TEMPLATES
 from briefgen.errors import UsageError
-from briefgen.facts import KINDS
-from briefgen.readers import YamlProblem, read_yaml
+from briefgen.factbase.facts import KINDS
+from briefgen.factbase.readers import YamlProblem, read_yaml
 
-SHIPPED_TEMPLATES = (
-    Path(__file__).parent / "templates"
-    if (Path(__file__).parent / "templates").is_dir()
-    else Path(__file__).parent.parent / "templates"
-)
 PROFILE_FIELDS = {
     "title",
     "audience",

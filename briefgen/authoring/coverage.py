@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from briefgen.anchoring import AnchorError, Match, anchor, normalise
-from briefgen.dates import DateError, parse_date
+from briefgen.common.numbers import MONTHS
+from briefgen.common.sentences import split_sentences
 from briefgen.errors import FactBaseError, Problem, UsageError
-from briefgen.factbase import FactBase
-from briefgen.readers import YamlProblem, line_of, read_yaml
-from briefgen.sentences import split_sentences
-from briefgen.sources import SourceText
+from briefgen.factbase.anchoring import AnchorError, Match, anchor, ends_hyphenated, normalise
+from briefgen.factbase.dates import DateError, parse_date
+from briefgen.factbase.loading import FactBase
+from briefgen.factbase.readers import YamlProblem, line_of, read_yaml
+from briefgen.factbase.sources import SourceText
 
 # --- Which lines are prose ------------------------------------------------------------------------
 
@@ -32,7 +33,6 @@ _BOILERPLATE = re.compile(
     r"|image credit|billboard banner|^\W*source:",
     re.I,
 )
-_LINE_END_HYPHEN = re.compile(r"\w[-\u2010\u2011]$")
 _FOOTNOTE_CALL_START = re.compile(r"^\d{1,2}\s+(?=[A-Z“\"])")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\d{0,2}$")
 _MIN_WORDS = 5
@@ -49,7 +49,7 @@ def _join(lines: list[str]) -> str:
     """Join hard-wrapped lines; a hyphen at a line end joins the word, as the normaliser does."""
     joined = lines[0]
     for line in lines[1:]:
-        joined += line if _LINE_END_HYPHEN.search(joined) else " " + line
+        joined += line if ends_hyphenated(joined) else " " + line
     return joined
 
 
@@ -70,7 +70,7 @@ def _blocks(raw: str, page_starts: tuple[int, ...]) -> Iterator[str]:
 
 # --- What a sentence carries ----------------------------------------------------------------------
 
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_MONTHS = "|".join(MONTHS)
 _MONTH = rf"(?:{_MONTHS}|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?)"
 _QUAL = r"(?:(?P<q>early|mid|late|Early|Mid|Late)[- ](?:the )?)?"
 _ORD = r"\d{1,2}(?:st|nd|rd|th)"
@@ -269,17 +269,6 @@ def source_text(base: FactBase, source_id: str) -> SourceText:
     return base.texts[source_id]
 
 
-def load_checked(root: Path) -> FactBase:
-    """Load the fact base and apply every check; raise FactBaseError if it has errors."""
-    from briefgen.checks import run_check
-
-    base, problems = run_check(root)
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        raise FactBaseError(errors)
-    return base
-
-
 # --- Exclusions and the report --------------------------------------------------------------------
 
 EXCLUSIONS = "exclusions.yaml"
@@ -302,7 +291,9 @@ def _exclusion(entry: Any, base: FactBase) -> Exclusion | str:
     if unknown:
         return f"unknown field '{unknown[0]}' (allowed: {', '.join(EXCLUSION_FIELDS)})"
     source, quote, reason, prefix = (entry.get(k) for k in EXCLUSION_FIELDS)
-    if not all(isinstance(v, str) and v.strip() for v in (source, quote, reason)):
+    if not (isinstance(source, str) and isinstance(quote, str) and isinstance(reason, str)):
+        return "an exclusion needs 'source', 'quote' and 'reason', each as text"
+    if not (source.strip() and quote.strip() and reason.strip()):
         return "an exclusion needs 'source', 'quote' and 'reason', each as text"
     if source not in base.texts:
         return f"unknown source '{source}' (known: {', '.join(sorted(base.sources))})"
@@ -381,4 +372,6 @@ def coverage(base: FactBase, source_ids: list[str] | None = None) -> list[Source
 
 def run_coverage(root: Path, source_id: str | None = None) -> list[SourceCoverage]:
     """Load and check the fact base at root, then report its coverage."""
-    return coverage(load_checked(root), [source_id] if source_id else None)
+    from briefgen.check.gate import load_checked
+
+    return coverage(load_checked(root)[0], [source_id] if source_id else None)
