@@ -184,8 +184,10 @@ def figure_words(rng: random.Random, unit: str) -> tuple[float, list[str]]:
 def filler(rng: random.Random, count: int) -> list[str]:
     words = [rng.choice(WORDS) for _ in range(count)]
     if count >= 4 and rng.random() < 0.2:  # typography the normaliser must see through
-        i = rng.randrange(count - 1)
-        words[i], words[i + 1] = f"\u201c{words[i]}", f"{words[i + 1]}\u201d"
+        # One word in quotation marks: a term, which statements may use bare (two or more would be
+        # the source's own words, which a statement must quote).
+        i = rng.randrange(count)
+        words[i] = f"\u201c{words[i]}\u201d"
     return words
 
 
@@ -299,7 +301,9 @@ def make_fact(rng: random.Random, n: int, topics: list[str], plans: list[SourceP
     fact["source"], fact["quote"] = plan.id, draft.quote
     if len(plans) > 1 and rng.random() < 0.1:
         other = plans[(at + rng.randint(1, len(plans) - 1)) % len(plans)]
-        fact["also"] = [{"source": other.id, "quote": add_sentence(rng, other, tags).quote}]
+        # A figure is corroborated only by a passage giving the same value.
+        also = add_sentence(rng, other, tags, [], figure) if quantity is not None else add_sentence(rng, other, tags)
+        fact["also"] = [{"source": other.id, "quote": also.quote}]
     return fact
 
 

@@ -8,7 +8,7 @@ from tests.conftest import append_fact, rehash, run
 
 GOOD = """\
 - id: extra-fact
-  statement: In 2009, Japan and Vietnam set up a strategic partnership.
+  statement: In 2009, Japan and Vietnam set up a "strategic partnership".
   kind: event
   date: "2009"
   topics: [partnership-upgrades]
@@ -39,7 +39,7 @@ def test_fixture_base_is_clean(base):
         (("source: paper", "source: journal"), "unknown source 'journal'"),
         (("established a", "founded a"), "quote not found; closest passage"),
         (("In 2009, Japan", "In 2010, Japan"), "statement has '2010', which its quote does not contain"),
-        (("partnership.\n  kind", "partnership. It grew.\n  kind"), "exactly one sentence, found 2"),
+        (('partnership".\n  kind', 'partnership". It grew.\n  kind'), "exactly one sentence, found 2"),
         (('  date: "2009"\n', ""), "an event needs a 'date'"),
         (("topics: [partnership-upgrades]", "topics: [partnership-upgrades]\n  salience: 9"), "salience must be"),
         (("topics: [partnership-upgrades]", "topics: [partnership-upgrades]\n  status: superseded"), "superseded, but"),
@@ -109,9 +109,7 @@ def test_number_supported_by_quantity_only_where_quote_has_it(base):
 
 
 def test_thousands_separators_and_ordinals_are_numbers(base):
-    append_fact(
-        base, GOOD.replace("set up a strategic partnership", "set up a strategic partnership in its 3,320th year")
-    )
+    append_fact(base, GOOD.replace('strategic partnership".', 'strategic partnership" in its 3,320th year.'))
     result = check(base)
     assert "statement has '3320'" in result.stdout
 

@@ -98,12 +98,14 @@ def test_non_utf8_source_text(base):
 
 
 def test_jinja_syntax_in_fact_text_is_literal(base, tmp_path):
-    append_fact(base, GOOD.replace("set up a strategic partnership.", "set up {% include '/etc/passwd' %} {{ 7*7 }}."))
+    append_fact(
+        base, GOOD.replace('set up a "strategic partnership".', "set up {% include '/etc/passwd' %} {{ 7*7 }}.")
+    )
     result = run("--facts", base, "build", "-a", "historical", "-o", tmp_path / "out", "-f", "md", "-f", "pdf")
     assert result.exit_code == 1  # "7" is a number the quote lacks: the checker stops it first
     assert "statement has '7'" in result.stderr
     append_fact(
-        base, GOOD.replace("set up a strategic partnership.", "set up {% include '/etc/passwd' %} {{ seven }}.")
+        base, GOOD.replace('set up a "strategic partnership".', "set up {% include '/etc/passwd' %} {{ seven }}.")
     )
     result = run("--facts", base, "build", "-a", "historical", "-o", tmp_path / "out", "-f", "md", "-f", "pdf")
     assert result.exit_code == 0, result.stderr
@@ -114,7 +116,7 @@ def test_jinja_syntax_in_fact_text_is_literal(base, tmp_path):
 def test_markdown_forgery_is_escaped(base, tmp_path):
     import yaml
 
-    forged = "[^a]: In 2009 a fake note | col | [link](http://x.example) ![img](file:///etc/passwd) <script>x</script>."
+    forged = "[^a]: In 2009 a fake note | col | [link](http://x.example)![img](file:///etc/passwd) <script>x</script>."
     fact = yaml.safe_load(GOOD)[0] | {"statement": forged}
     (base / "extra.yaml").write_text(yaml.safe_dump([fact], allow_unicode=True), encoding="utf-8")
     result = run("--facts", base, "build", "-a", "historical", "-o", tmp_path / "out")
@@ -129,7 +131,7 @@ def test_markdown_forgery_is_escaped(base, tmp_path):
 def test_very_long_word_and_rtl_text_build(base, tmp_path):
     long_word = "Vietnam" + "x" * 400
     append_fact(
-        base, GOOD.replace("set up a strategic partnership.", f"set up {long_word} and \u05e9\u05dc\u05d5\u05dd.")
+        base, GOOD.replace('set up a "strategic partnership".', f"set up {long_word} and \u05e9\u05dc\u05d5\u05dd.")
     )
     result = run("--facts", base, "build", "-a", "historical", "-o", tmp_path / "out", "-f", "md", "-f", "pdf")
     assert result.exit_code == 0, result.stderr

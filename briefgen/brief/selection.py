@@ -29,9 +29,17 @@ class Citation:
 
 @dataclass(frozen=True)
 class Note:
+    """A numbered note: the passages behind one sentence, or behind a chart's values (`corroborating` False)."""
+
     number: int
     fact: Fact
     citations: tuple[Citation, ...]
+    corroborating: bool = True  # every citation supports the same statement
+
+    @property
+    def independent_sources(self) -> int:
+        """How many distinct sources state what the note supports (0 for a chart's several values)."""
+        return len({c.source.id for c in self.citations}) if self.corroborating else 0
 
 
 @dataclass(frozen=True)
@@ -230,8 +238,8 @@ class _Numbering:
             for ev, a in zip(fact.evidence, self.base.anchors_of(fact), strict=False)
         ]
 
-    def note(self, fact: Fact, citations: tuple[Citation, ...]) -> Note:
-        note = Note(len(self.notes) + 1, fact, citations)
+    def note(self, fact: Fact, citations: tuple[Citation, ...], corroborating: bool = True) -> Note:
+        note = Note(len(self.notes) + 1, fact, citations, corroborating)
         self.notes.append(note)
         return note
 
@@ -281,7 +289,7 @@ def _series(group: MetricGroup, label: str, numbering: _Numbering, audience: Aud
     number = figures[-1]
     text = f"Figure {number} charts the values in the table above ({label}), in {unit}."
     citations = tuple(c for row in rows for c in numbering.citations_again(row.sentence.fact))
-    note = numbering.note(group.facts[0], citations)
+    note = numbering.note(group.facts[0], citations, corroborating=False)
     return Series(group.metric, label, rows, unit, points, Caption(text, note), number)
 
 

@@ -6,12 +6,13 @@ import datetime
 import re
 
 from briefgen.brief.analysis import metric_groups, same_date
+from briefgen.check.fidelity import check_fidelity, passage_of
 from briefgen.common.numbers import format_quantity, plain_number
 from briefgen.common.sentences import split_sentences
 from briefgen.errors import Problem
 from briefgen.factbase.dates import DateSpec
 from briefgen.factbase.facts import Fact
-from briefgen.factbase.loading import FactBase
+from briefgen.factbase.loading import Anchor, FactBase
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _THOUSANDS = re.compile(r",(?<=\d,)(?=\d{3}(?!\d))")  # the comma first: a literal is found fast
@@ -67,10 +68,13 @@ def check_sentence(fact: Fact) -> list[str]:
     return problems
 
 
-def check_fact(fact: Fact, base: FactBase) -> list[str]:
+def check_fact(fact: Fact, base: FactBase, anchors: list[Anchor]) -> list[str]:
     unknown = [t for t in fact.topics if t not in base.topics]
     problems = [f"unknown topic '{t}' (see topics.yaml)" for t in unknown]
-    return problems + check_invisible(fact) + check_sentence(fact) + check_numbers(fact)
+    passages = [passage_of(a.source, base.texts[a.source].normal, a.match) for a in anchors if a.source in base.texts]
+    names = {s.id: s.called for s in base.sources.values() if s.called}
+    fidelity = check_fidelity(fact, passages, names)
+    return problems + check_invisible(fact) + check_sentence(fact) + check_numbers(fact) + fidelity
 
 
 def check_links(base: FactBase) -> list[Problem]:

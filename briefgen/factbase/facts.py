@@ -40,6 +40,7 @@ FACT_FIELDS = EVIDENCE_FIELDS | {
     "likelihood",
     "status",
     "superseded_by",
+    "hedge",
 }
 REQUIRED_FACT_FIELDS = ("id", "statement", "kind", "topics", "source", "quote")
 QUANTITY_FIELDS = {"value", "unit", "metric", "approximate"}
@@ -90,6 +91,7 @@ class Fact:
     likelihood: str | None = None
     status: str = "active"
     superseded_by: str | None = None
+    hedge: str | None = None  # why the statement need not carry a hedge its source has
 
     @property
     def active(self) -> bool:
@@ -277,6 +279,7 @@ class _FactParser:
             likelihood=self.choice("likelihood", LIKELIHOOD, None),
             status=self.choice("status", STATUSES, "active") or "active",
             superseded_by=self.text("superseded_by"),
+            hedge=self.text("hedge"),
         )
         self.check_kind(fact)
         return fact  # best effort: later checks still report on it; any problem blocks a build

@@ -66,7 +66,7 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-FactRules = Callable[[Fact, "FactBase"], list[str]]  # the per-fact rules of checks.py
+FactRules = Callable[[Fact, "FactBase", list[Anchor]], list[str]]  # the per-fact rules of check/rules.py
 
 
 @dataclass
@@ -176,7 +176,8 @@ def read_file(base: FactBase, path: Path, rules: FactRules | None) -> FileResult
     for fact in facts:
         problems += anchor_fact(base, fact, anchors)
         if rules is not None:
-            problems += [Problem(fact.file, fact.line, fact.id, message) for message in rules(fact, base)]
+            mine = [anchors[(fact.id, i)] for i in range(len(fact.evidence)) if (fact.id, i) in anchors]
+            problems += [Problem(fact.file, fact.line, fact.id, message) for message in rules(fact, base, mine)]
     return FileResult(facts, problems, anchors, file_sha256(path) or "unreadable")
 
 

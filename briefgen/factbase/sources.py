@@ -28,6 +28,7 @@ SOURCE_FIELDS = {
     "sha256",
     "page_starts",
     "notes",
+    "called",
 }
 REQUIRED_SOURCE_FIELDS = {"id", "type", "path", "sha256"}
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -51,6 +52,7 @@ class Source:
     page_starts: tuple[int, ...] = ()
     notes: str | None = None
     line: int | None = None
+    called: tuple[str, ...] = ()  # what statements call it: 'ISEAS study'
 
     @property
     def short_name(self) -> str:
@@ -136,7 +138,11 @@ def _parse_source(entry: Any, base: Path, rel: str) -> tuple[Source | None, list
     path = base / str(entry.get("path", ""))
     if "path" in entry and not inside(base, path):
         issues.append(f"path '{entry['path']}' leaves the fact base directory; keep source texts under it")
-    texts = {name: _text_field(entry, name, issues) for name in SOURCE_FIELDS - {"published", "page_starts"}}
+    called = entry.get("called") or []
+    if not (isinstance(called, list) and all(isinstance(n, str) and n.strip() for n in called)):
+        issues.append("called must be a list of the names statements use for this source")
+        called = []
+    texts = {name: _text_field(entry, name, issues) for name in SOURCE_FIELDS - {"published", "page_starts", "called"}}
     problems = [Problem(rel, line, subject, msg) for msg in issues]
     if problems:
         return None, problems
@@ -155,6 +161,7 @@ def _parse_source(entry: Any, base: Path, rel: str) -> tuple[Source | None, list
         page_starts=tuple(sorted(page_starts)),
         notes=texts["notes"],
         line=line,
+        called=tuple(n.strip() for n in called),
     )
     return source, []
 

@@ -91,8 +91,23 @@ def _quoted(quote: str, style: Style) -> str:
 def note_text(note: Note, style: Style) -> str:
     """A note: each citation with its locator and the verbatim quote that supports the sentence."""
     cited = [f"{_reference(c, style)}: {_quoted(c.quote, style)}" for c in note.citations]
-    tail = f" Corroborated by {len(cited)} sources." if len(cited) > 1 else ""
-    return "; ".join(cited) + tail
+    return "; ".join(cited) + corroboration(note)
+
+
+_COUNTS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
+
+
+def corroboration(note: Note) -> str:
+    """What the note's several passages amount to: distinct sources, or passages of one source.
+
+    A chart's note cites the values it draws, which are not one claim, so it says nothing of the kind.
+    """
+    if not note.corroborating or len(note.citations) < 2:
+        return ""
+    sources = note.independent_sources
+    if sources > 1:
+        return f" Corroborated by {_COUNTS.get(sources, str(sources))} sources."
+    return f" {_COUNTS.get(len(note.citations), str(len(note.citations))).capitalize()} passages of one source."
 
 
 def source_entry(source: Source, style: Style) -> str:
