@@ -16,7 +16,7 @@ from briefgen.brief.selection import Citation, Note
 from briefgen.check.fidelity import (
     dropped_hedges,
     fold_artefacts,
-    hedge_classes,
+    hedges,
     misattributed,
     passage_of,
     uncorroborated_figure,
@@ -47,7 +47,7 @@ def fact(base: FactBase, fact_id: str):
 
 
 def test_every_fact_of_the_repository_keeps_its_sources_hedges_and_words(real):
-    names = {s.id: s.called for s in real.sources.values()}
+    names = real.source_names
     for f in real.facts:
         found = passages(real, f)
         assert not dropped_hedges(f, found), f.id
@@ -57,37 +57,40 @@ def test_every_fact_of_the_repository_keeps_its_sources_hedges_and_words(real):
 
 
 def _hedged(base: FactBase):
-    """(fact, class) for every fact whose passages carry a hedge that its statement keeps."""
+    """(fact, kind) for every fact whose passages carry a hedge that its statement keeps."""
+    vocabulary = hedges()
     for f in base.facts:
         if f.hedge:
             continue
-        found = passages(base, f)
-        for hedge in hedge_classes():
-            context = " ".join(p.frame + " " + p.before for p in found)
-            if hedge.cues.search(context) and hedge.equivalents.search(f.statement):
-                yield f, hedge
+        context = " ".join(p.frame for p in passages(base, f))
+        kept = vocabulary.found(vocabulary.keep, f.statement)
+        for kind in vocabulary.found(vocabulary.cues, context):
+            if kind in kept:
+                yield f, kind
+
+
+def _without(statement: str, kind: str) -> str:
+    """The statement with every word that keeps a hedge of this kind removed."""
+    return hedges().keep.sub(lambda m: "" if m.lastgroup == kind else m.group(), statement)
 
 
 def test_removing_the_hedge_from_any_hedged_fact_fails(real):
     hedged = list(_hedged(real))
     assert len(hedged) >= 5, "the real base has hedged facts to try"
-    for f, hedge in hedged:
-        bare = dataclasses.replace(f, statement=hedge.equivalents.sub("", f.statement))
+    for f, kind in hedged:
+        bare = dataclasses.replace(f, statement=_without(f.statement, kind))
         problems = dropped_hedges(bare, passages(real, f))
-        assert any(hedge.name in p for p in problems), (f.id, bare.statement)
+        assert any(f"({kind}, " in p for p in problems), (f.id, bare.statement)
 
 
 def test_removing_quotation_marks_from_any_quoted_phrase_fails(real):
-    quoted = [
-        f
-        for f in real.facts
-        if re.search(r'"[^"]+ [^"]+"', f.statement)
-        and unquoted_words(dataclasses.replace(f, statement=f.statement.replace('"', "")), passages(real, f))
-    ]
+    def bare(f):
+        return dataclasses.replace(f, statement=f.statement.replace('"', ""))
+
+    quoted = [f for f in real.facts if unquoted_words(bare(f), passages(real, f))]
     assert len(quoted) >= 5
     for f in quoted:
-        bare = dataclasses.replace(f, statement=f.statement.replace('"', ""))
-        assert "puts in quotation marks" in unquoted_words(bare, passages(real, f))[0]
+        assert "puts in quotation marks" in unquoted_words(bare(f), passages(real, f))[0]
 
 
 @pytest.mark.parametrize(

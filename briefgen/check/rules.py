@@ -72,8 +72,7 @@ def check_fact(fact: Fact, base: FactBase, anchors: list[Anchor]) -> list[str]:
     unknown = [t for t in fact.topics if t not in base.topics]
     problems = [f"unknown topic '{t}' (see topics.yaml)" for t in unknown]
     passages = [passage_of(a.source, base.texts[a.source].normal, a.match) for a in anchors if a.source in base.texts]
-    names = {s.id: s.called for s in base.sources.values() if s.called}
-    fidelity = check_fidelity(fact, passages, names)
+    fidelity = check_fidelity(fact, passages, base.source_names)
     return problems + check_invisible(fact) + check_sentence(fact) + check_numbers(fact) + fidelity
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import os
@@ -18,7 +19,7 @@ from briefgen.factbase import cache
 from briefgen.factbase.anchoring import AnchorError, Match, anchor
 from briefgen.factbase.dates import parse_date
 from briefgen.factbase.facts import Evidence, Fact, Quantity, Topics, fact_files, load_fact_file, load_topics
-from briefgen.factbase.sources import Source, SourceText, load_sources, read_source_text
+from briefgen.factbase.sources import Source, SourceNames, SourceText, load_sources, read_source_text
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,11 @@ class FactBase:
 
     def by_id(self) -> dict[str, Fact]:
         return {f.id: f for f in self.facts}
+
+    @functools.cached_property
+    def source_names(self) -> SourceNames:
+        """The names statements use for the sources, found in one search."""
+        return SourceNames.of(self.sources.values())
 
     def anchors_of(self, fact: Fact) -> list[Anchor]:
         return [self.anchors[(fact.id, i)] for i in range(len(fact.evidence)) if (fact.id, i) in self.anchors]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,28 @@ SOURCE_FIELDS = {
 }
 REQUIRED_SOURCE_FIELDS = {"id", "type", "path", "sha256"}
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+@dataclass(frozen=True)
+class SourceNames:
+    """What statements call each source ('ISEAS study'), as one pattern: a name found -> its source."""
+
+    pattern: re.Pattern[str] | None
+    by_name: dict[str, str]
+
+    @classmethod
+    def of(cls, sources: Iterable[Source]) -> SourceNames:
+        by_name = {name.lower(): s.id for s in sources for name in s.called}
+        if not by_name:
+            return cls(None, {})
+        names = sorted(by_name, key=len, reverse=True)
+        return cls(re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b", re.I), by_name)
+
+    def named_in(self, text: str) -> list[tuple[str, str]]:
+        """(name as written, source id) for every source the text names."""
+        if self.pattern is None:
+            return []
+        return [(m.group(), self.by_name[m.group().lower()]) for m in self.pattern.finditer(text)]
 
 
 @dataclass(frozen=True)
