@@ -147,3 +147,17 @@ def _load(text: str) -> Any:
 def line_of(value: Any, default: int | None = None) -> int | None:
     """Return the line a mapping read by read_yaml starts on."""
     return getattr(value, "line", default)
+
+
+def key_lines(path: Path) -> dict[Any, int]:
+    """The 1-based line of each key of a small YAML file's top-level mapping (empty if it has none).
+
+    For reporting a problem in one entry of metrics.yaml; read_yaml keeps only each mapping's line.
+    """
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8-sig"), Loader=_BaseLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {key.value: key.start_mark.line + 1 for key, _value in node.value if isinstance(key, yaml.ScalarNode)}
