@@ -182,9 +182,9 @@ def _profile(name: str, path: Path) -> Audience:
         raw = read_yaml(path)
     except YamlProblem as exc:
         raise _Bad(exc.line, exc.message) from None
-    if not isinstance(raw, dict):
-        raise _Bad(line_of(raw), "an audience profile is a mapping of fields")
     lines = key_lines(path)  # a small file: each field's line, for messages
+    if not isinstance(raw, dict):
+        raise _Bad(lines.get(""), "an audience profile is a mapping of fields")
     unknown = sorted(str(k) for k in raw.keys() - PROFILE_FIELDS)
     if unknown:
         raise _Bad(

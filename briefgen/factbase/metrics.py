@@ -24,9 +24,10 @@ def read_metrics(root: Path) -> tuple[dict[str, str], list[Problem]]:
         return {}, [Problem(METRICS, exc.line, None, exc.message)]
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__}"
-        return {}, [Problem(METRICS, line_of(data), None, f"must map metric names to labels, not be {kind}")]
+        line = key_lines(path).get("")
+        return {}, [Problem(METRICS, line, None, f"must map metric names to labels, not be {kind}")]
     labels: dict[str, str] = {}
-    lines: dict[Any, int] | None = None
+    lines: dict[str, int] | None = None
     found: list[Problem] = []
     for key, label in data.items():
         message = _entry_problem(key, label)
@@ -34,7 +35,7 @@ def read_metrics(root: Path) -> tuple[dict[str, str], list[Problem]]:
             labels[key] = label
             continue
         lines = key_lines(path) if lines is None else lines  # read again only when something is wrong
-        found.append(Problem(METRICS, lines.get(key, line_of(data)), str(key), message))
+        found.append(Problem(METRICS, lines.get(str(key), line_of(data)), str(key), message))
     return labels, found
 
 

@@ -149,15 +149,20 @@ def line_of(value: Any, default: int | None = None) -> int | None:
     return getattr(value, "line", default)
 
 
-def key_lines(path: Path) -> dict[Any, int]:
-    """The 1-based line of each key of a small YAML file's top-level mapping (empty if it has none).
-
-    For reporting a problem in one entry of metrics.yaml; read_yaml keeps only each mapping's line.
+def key_lines(path: Path) -> dict[str, int]:
+    """The 1-based line of each key (as text) of a small YAML file's top-level mapping; "" gives the
+    line the document starts on. For reporting one entry of metrics.yaml or a profile: read_yaml keeps
+    only each mapping's first line, and none for a list.
     """
     try:
         node = yaml.compose(path.read_text(encoding="utf-8-sig"), Loader=_BaseLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return {}
-    if not isinstance(node, yaml.MappingNode):
+    if node is None:
         return {}
-    return {key.value: key.start_mark.line + 1 for key, _value in node.value if isinstance(key, yaml.ScalarNode)}
+    lines = {"": node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key, _value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                lines.setdefault(key.value, key.start_mark.line + 1)
+    return lines
