@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -78,12 +77,7 @@ def _global(
 
     Exit codes: 0 success, 1 content or check failure, 2 usage error.
     """
-    settings = load_settings(config)
-    if facts is not None:
-        settings = replace(settings, facts=facts)
-    if templates is not None:
-        settings = replace(settings, templates=templates)
-    ctx.obj = settings
+    ctx.obj = load_settings(config).merged({"facts": facts, "templates": templates})
 
 
 def _settings(ctx: typer.Context) -> Settings:
@@ -95,15 +89,23 @@ def _fail(message: str, code: int = EXIT_CONTENT) -> None:
     raise typer.Exit(code)
 
 
+_STALE_YEARS = typer.Option(
+    "--stale-years",
+    help="Warn of a figure this many years older than a newer value of its metric [default: briefgen.toml, else 3].",
+)
+
+
 @app.command()
 def check(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    stale_years: Annotated[float | None, _STALE_YEARS] = None,
 ) -> None:
-    """Check the fact base: schema, quotes anchored, numbers supported; every problem, one line each."""
+    """Check the fact base, metrics.yaml, exclusions.yaml and every audience profile; each problem, one line."""
     from briefgen.check.gate import run_check
 
-    base, problems = run_check(_settings(ctx).facts, outline=True)
+    settings = _settings(ctx).merged({"stale_years": stale_years})
+    base, problems = run_check(settings.facts, settings.stale_years, outline=True, templates=settings.templates)
     errors = [p for p in problems if p.severity == "error"]
     warnings = len(problems) - len(errors)
     if as_json:
@@ -173,12 +175,17 @@ def build(
         typer.Option("--date", help="Date the brief carries, YYYY-MM-DD [default: $SOURCE_DATE_EPOCH, else today]."),
     ] = None,
     marking: Annotated[
-        str | None, typer.Option("--marking", help="Handling marking for the PDF header, e.g. UNCLASSIFIED.")
+        str | None,
+        typer.Option("--marking", help='Handling marking for the PDF header, e.g. UNCLASSIFIED; "" for none.'),
     ] = None,
     paper: Annotated[str | None, typer.Option("--paper", help="PDF paper size: A4 or Letter [default: A4].")] = None,
     archival: Annotated[
-        bool, typer.Option("--archival", help="PDF/A-3b with the brief's Markdown and JSON attached.")
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--archival/--no-archival",
+            help="PDF/A-3b with the brief's Markdown and JSON attached [default: from briefgen.toml, else off].",
+        ),
+    ] = None,
     changes: Annotated[
         bool, typer.Option("--changes", help="Add a section on facts added or removed since the previous edition.")
     ] = False,
@@ -194,30 +201,22 @@ def build(
     wait: Annotated[
         float, typer.Option("--wait", help="Seconds to wait for another build of the same output directory.")
     ] = 600.0,
+    stale_years: Annotated[float | None, _STALE_YEARS] = None,
 ) -> None:
     """Build audience briefs: only what changed is rebuilt; nothing is written unless every brief passes its checks."""
     from briefgen.brief.audiences import available_audiences
-    from briefgen.publish.build import BuildRequest
     from briefgen.publish.build import build as run_build
 
-    settings = _settings(ctx)
+    options = {"output": output, "formats": fmt or None, "marking": marking, "paper": paper, "archival": archival}
+    settings = _settings(ctx).merged({**options, "stale_years": stale_years})
     names = tuple(available_audiences(settings.templates)) if all_audiences else tuple(dict.fromkeys(audience or ()))
-    request = BuildRequest(
-        facts=settings.facts,
-        templates=settings.templates,
-        output=output or settings.output,
+    request = settings.build_request(
         audiences=names,
-        formats=tuple(dict.fromkeys(fmt or settings.formats)),
         prepared=_parse_day(date),
-        marking=marking if marking is not None else settings.marking,
-        paper=_paper(paper or settings.paper),
-        author=settings.author,
-        archival=archival or settings.archival,
         changes=changes,
         force=force,
         strict=strict,
         lock_timeout=wait,
-        stale_years=settings.stale_years,
     )
     interactive = not quiet and not as_json and sys.stderr.isatty()
     started = time.perf_counter()
@@ -254,15 +253,6 @@ def _summary(result: BuildResult, seconds: float) -> dict[str, object]:
         "warnings": [w.as_dict() for w in result.warnings],
         "changes": result.changes,
     }
-
-
-def _paper(name: str) -> str:
-    from briefgen.config import PAPERS
-
-    match = {p.lower(): p for p in PAPERS}.get(name.lower())
-    if match is None:
-        raise UsageError(f"--paper must be one of {', '.join(PAPERS)}, not '{name}'")
-    return match
 
 
 def _parse_day(text: str | None) -> datetime.date | None:

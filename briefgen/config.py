@@ -1,14 +1,23 @@
-"""Settings: defaults, overridden by briefgen.toml, overridden by command-line options."""
+"""Settings: defaults, overridden by briefgen.toml, overridden by command-line options.
+
+One model: the keys briefgen.toml knows are the fields of `Settings`; each value, from the file or
+from an option, passes the same validator; a build request takes these fields as they are.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from briefgen.check import STALE_YEARS
 from briefgen.errors import UsageError
-from briefgen.render.formats import FORMATS, PAPERS
+from briefgen.render.formats import PAPERS, formats_problem, paper_named
+
+if TYPE_CHECKING:
+    from briefgen.publish.build import BuildRequest
 
 CONFIG_NAME = "briefgen.toml"
 
@@ -27,43 +36,103 @@ class Settings:
     archival: bool = False  # PDF/A-3b with the brief's Markdown and JSON attached
     stale_years: float = STALE_YEARS  # check warns of a figure this much older than a newer value of its metric
 
+    def merged(self, values: Mapping[str, Any], where: str = "option") -> Settings:
+        """These settings with the given values (command-line options) over them; None means unset."""
+        changes = {key: _valid(key, value, where) for key, value in values.items() if value is not None}
+        return replace(self, **changes)
 
-def _path(value: Any, key: str, base: Path) -> Path:
+    def build_request(self, **build_only: Any) -> BuildRequest:
+        """A build request carrying every setting, plus what only a build has (audiences, force...)."""
+        from briefgen.publish.build import BuildRequest
+
+        return BuildRequest(**{key: getattr(self, key) for key in KNOWN}, **build_only)
+
+
+KNOWN = tuple(f.name for f in fields(Settings))  # the keys briefgen.toml may set
+
+
+class _Invalid(Exception):
+    """A value of the wrong type or out of range; the caller says where it came from."""
+
+
+def _path(value: Any) -> Path:
+    if isinstance(value, Path):
+        return value
     if not isinstance(value, str) or not value:
-        raise UsageError(f"{CONFIG_NAME}: '{key}' must be a path")
-    return base / value
+        raise _Invalid("must be a path (text)")
+    return Path(value)
 
 
-def _apply(settings: Settings, table: dict[str, Any], base: Path, where: str) -> Settings:
-    known = {"facts", "templates", "output", "formats", "marking", "paper", "author", "archival", "stale_years"}
-    unknown = sorted(table.keys() - known)
+def _formats(value: Any) -> tuple[str, ...]:
+    problem = formats_problem(value)
+    if problem:
+        raise _Invalid(problem)
+    return tuple(dict.fromkeys(value))
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Invalid("must be text")
+    return value
+
+
+def _marking(value: Any) -> str | None:
+    return _text(value) or None  # an empty marking is none: `--marking ""` clears the config's
+
+
+def _paper(value: Any) -> str:
+    match = paper_named(value)
+    if match is None:
+        raise _Invalid(f"must be one of {', '.join(PAPERS)}, not '{value}'")
+    return match
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid("must be true or false")
+    return value
+
+
+def _years(value: Any) -> float:
+    # NaN compares false with everything, so a NaN threshold would silently turn the warning off.
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
+        raise _Invalid(f"must be a finite number of years, 0 or more, not '{value}'")
+    return float(value)
+
+
+_VALIDATORS: dict[str, Callable[[Any], Any]] = {
+    "facts": _path,
+    "templates": _path,
+    "output": _path,
+    "formats": _formats,
+    "marking": _marking,
+    "paper": _paper,
+    "author": _text,
+    "archival": _flag,
+    "stale_years": _years,
+}
+_PATHS = ("facts", "templates", "output")
+_OPTIONS = {"formats": "--format"}  # the option that sets a key, where its name differs
+
+
+def _valid(key: str, value: Any, where: str) -> Any:
+    try:
+        return _VALIDATORS[key](value)
+    except _Invalid as exc:
+        name = _OPTIONS.get(key, f"--{key.replace('_', '-')}") if where == "option" else f"{where}: '{key}'"
+        raise UsageError(f"{name} {exc}") from None
+
+
+def _apply(settings: Settings, table: Any, base: Path, where: str) -> Settings:
+    if not isinstance(table, dict):
+        raise UsageError(f"{where}: [briefgen] must be a table of settings, not {type(table).__name__}")
+    unknown = sorted(table.keys() - set(KNOWN))
     if unknown:
-        raise UsageError(f"{where}: unknown setting(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
-    changes: dict[str, Any] = {}
-    for key in ("facts", "templates", "output"):
-        if key in table:
-            changes[key] = _path(table[key], key, base)
-    if "formats" in table:
-        formats = table["formats"]
-        if not isinstance(formats, list) or not formats or any(f not in FORMATS for f in formats):
-            raise UsageError(f"{where}: 'formats' must be a list drawn from {', '.join(FORMATS)}")
-        changes["formats"] = tuple(formats)
-    if "marking" in table:
-        changes["marking"] = str(table["marking"]) or None
-    if "author" in table:
-        changes["author"] = str(table["author"])
-    if "archival" in table:
-        if not isinstance(table["archival"], bool):
-            raise UsageError(f"{where}: 'archival' must be true or false")
-        changes["archival"] = table["archival"]
-    if "stale_years" in table:
-        if not isinstance(table["stale_years"], (int, float)) or isinstance(table["stale_years"], bool):
-            raise UsageError(f"{where}: 'stale_years' must be a number")
-        changes["stale_years"] = float(table["stale_years"])
-    if "paper" in table:
-        if table["paper"] not in PAPERS:
-            raise UsageError(f"{where}: 'paper' must be one of {', '.join(PAPERS)}")
-        changes["paper"] = table["paper"]
+        raise UsageError(f"{where}: unknown setting(s) {', '.join(unknown)} (known: {', '.join(sorted(KNOWN))})")
+    changes = {key: _valid(key, value, where) for key, value in table.items()}
+    for key in _PATHS:  # paths in the file are relative to the file
+        if key in changes:
+            changes[key] = base / changes[key]
     return replace(settings, **changes)
 
 

@@ -9,15 +9,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from briefgen.common.numbers import MONTHS
 from briefgen.common.sentences import split_sentences
 from briefgen.errors import FactBaseError, Problem, UsageError
-from briefgen.factbase.anchoring import AnchorError, Match, anchor, ends_hyphenated, normalise
+from briefgen.factbase.anchoring import Match, ends_hyphenated, normalise
 from briefgen.factbase.dates import DateError, parse_date
+from briefgen.factbase.exclusions import Exclusion, read_exclusions
 from briefgen.factbase.loading import FactBase
-from briefgen.factbase.readers import YamlProblem, line_of, read_yaml
 from briefgen.factbase.sources import SourceText
 
 # --- Which lines are prose ------------------------------------------------------------------------
@@ -271,58 +270,10 @@ def source_text(base: FactBase, source_id: str) -> SourceText:
 
 # --- Exclusions and the report --------------------------------------------------------------------
 
-EXCLUSIONS = "exclusions.yaml"
-EXCLUSION_FIELDS = ("source", "quote", "reason", "prefix")  # prefix picks one of a repeated sentence, as for quotes
-
-
-@dataclass(frozen=True)
-class Exclusion:
-    """A sentence left uncovered on purpose: where its quote starts, and why."""
-
-    source: str
-    start: int
-    reason: str
-
-
-def _exclusion(entry: Any, base: FactBase) -> Exclusion | str:
-    if not isinstance(entry, dict):
-        return "each exclusion must be a mapping of source, quote and reason"
-    unknown = sorted(str(k) for k in entry if k not in EXCLUSION_FIELDS)
-    if unknown:
-        return f"unknown field '{unknown[0]}' (allowed: {', '.join(EXCLUSION_FIELDS)})"
-    source, quote, reason, prefix = (entry.get(k) for k in EXCLUSION_FIELDS)
-    if not (isinstance(source, str) and isinstance(quote, str) and isinstance(reason, str)):
-        return "an exclusion needs 'source', 'quote' and 'reason', each as text"
-    if not (source.strip() and quote.strip() and reason.strip()):
-        return "an exclusion needs 'source', 'quote' and 'reason', each as text"
-    if source not in base.texts:
-        return f"unknown source '{source}' (known: {', '.join(sorted(base.sources))})"
-    try:
-        return Exclusion(source, anchor(base.texts[source].normal, quote, str(prefix or "") or None).start, reason)
-    except AnchorError as exc:
-        return f"exclusion quote: {exc} (source {source})"
-
 
 def load_exclusions(base: FactBase) -> tuple[list[Exclusion], list[Problem]]:
-    """Read exclusions.yaml (optional); every entry's quote must anchor in its source."""
-    path = base.root / EXCLUSIONS
-    if not path.is_file():
-        return [], []
-    try:
-        data = read_yaml(path)
-    except YamlProblem as exc:
-        return [], [Problem(EXCLUSIONS, exc.line, None, exc.message)]
-    if not isinstance(data, list):
-        return [], [Problem(EXCLUSIONS, line_of(data), None, "must be a YAML list of {source, quote, reason}")]
-    found, problems = [], []
-    for entry in data:
-        result = _exclusion(entry, base)
-        if isinstance(result, Exclusion):
-            found.append(result)
-        else:
-            subject = entry.get("source") if isinstance(entry, dict) else None
-            problems.append(Problem(EXCLUSIONS, line_of(entry), str(subject) if subject else None, result))
-    return found, problems
+    """Read exclusions.yaml (optional) of a loaded base; every entry's quote must anchor in its source."""
+    return read_exclusions(base.root, base.sources, base.texts)
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from briefgen.common.paths import SHIPPED_TEMPLATES
-from briefgen.errors import UsageError
+from briefgen.common.paths import SHIPPED_TEMPLATES, templates_problem
+from briefgen.errors import Problem, TemplateError, UsageError
 from briefgen.factbase.facts import KINDS
-from briefgen.factbase.readers import YamlProblem, read_yaml
+from briefgen.factbase.readers import YamlProblem, key_lines, line_of, read_yaml
 
 PROFILE_FIELDS = {
     "title",
@@ -23,6 +23,7 @@ PROFILE_FIELDS = {
     "timeline",
 }
 SECTION_FIELDS = {"title", "topics", "kinds", "require_any", "from", "until"}
+KEY_POINT_FIELDS = {"count", "repeat_in_sections", "kinds"}
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,9 @@ class Audience:
 
 
 def profile_dirs(user_templates: Path | None) -> list[Path]:
+    problem = templates_problem(user_templates) if user_templates else None
+    if problem:
+        raise UsageError(problem)
     dirs = [user_templates / "audiences"] if user_templates else []
     return [d for d in [*dirs, SHIPPED_TEMPLATES / "audiences"] if d.is_dir()]
 
@@ -74,28 +78,139 @@ def available_audiences(user_templates: Path | None) -> dict[str, Path]:
     return dict(sorted(found.items()))
 
 
-def _fail(path: Path, line: int | None, message: str) -> UsageError:
-    where = f"{path}:{line}" if line else str(path)
-    return UsageError(f"{where}: {message}")
+class _Bad(Exception):
+    """One thing wrong in a profile, at a line; load_audience and profile_problems say where."""
+
+    def __init__(self, line: int | None, message: str):
+        super().__init__(message)
+        self.line, self.message = line, message
 
 
-def _section(raw: Any, path: Path) -> SectionSpec:
-    line = getattr(raw, "line", None)
-    if not isinstance(raw, dict) or not isinstance(raw.get("title"), str):
-        raise _fail(path, line, "each section needs a 'title'")
-    unknown = sorted(raw.keys() - SECTION_FIELDS)
+def _text(raw: dict[str, Any], key: str, line: int | None, default: str) -> str:
+    value = raw.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise _Bad(line, f"'{key}' must be text, not {type(value).__name__}")
+    return value
+
+
+def _flag(raw: dict[str, Any], key: str, line: int | None) -> bool:
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise _Bad(line, f"'{key}' must be true or false, not '{value}'")
+    return value
+
+
+def _count(raw: dict[str, Any], key: str, line: int | None, default: int, top: int | None = None) -> int:
+    value = raw.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0 or (top is not None and value > top):
+        limit = f"from 0 to {top}" if top is not None else "0 or more"
+        raise _Bad(line, f"'{key}' must be a whole number {limit}, not '{value}'")
+    return value
+
+
+def _words(raw: dict[str, Any], key: str, line: int | None) -> tuple[str, ...]:
+    value = raw.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _Bad(line, f"'{key}' must be a list of names, e.g. [{key.rstrip('s')}-a, {key.rstrip('s')}-b]")
+    return tuple(value)
+
+
+def _kinds(raw: dict[str, Any], key: str, line: int | None) -> tuple[str, ...]:
+    kinds = _words(raw, key, line) or KINDS
+    unknown = [k for k in kinds if k not in KINDS]
     if unknown:
-        raise _fail(path, line, f"unknown section field(s) {', '.join(unknown)}")
-    kinds = tuple(raw.get("kinds") or KINDS)
-    if any(k not in KINDS for k in kinds):
-        raise _fail(path, line, f"kinds must be drawn from {', '.join(KINDS)}")
+        raise _Bad(line, f"unknown kind '{unknown[0]}' in '{key}' (kinds: {', '.join(KINDS)})")
+    return kinds
+
+
+def _mapping(raw: dict[str, Any], key: str, line: int | None, fields: set[str] | None) -> dict[str, Any]:
+    value = raw.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _Bad(line, f"'{key}' must be a mapping, not {type(value).__name__}")
+    unknown = sorted(str(k) for k in value if fields is not None and k not in fields)
+    if unknown:
+        raise _Bad(
+            line_of(value, line),
+            f"unknown field(s) {', '.join(unknown)} in '{key}' (allowed: {', '.join(sorted(fields or ()))})",
+        )
+    return value
+
+
+def _year(raw: dict[str, Any], key: str, line: int | None) -> int | None:
+    value = raw.get(key)
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise _Bad(line, f"'{key}' must be a year (a whole number), not '{value}'")
+    return value
+
+
+def _section(raw: Any, line: int | None) -> SectionSpec:
+    line = line_of(raw, line)
+    if not isinstance(raw, dict) or not isinstance(raw.get("title"), str):
+        raise _Bad(line, "each section must be a mapping with a 'title' (text)")
+    unknown = sorted(str(k) for k in raw.keys() - SECTION_FIELDS)
+    if unknown:
+        raise _Bad(
+            line, f"unknown section field(s) {', '.join(unknown)} (allowed: {', '.join(sorted(SECTION_FIELDS))})"
+        )
     return SectionSpec(
         title=raw["title"],
-        topics=frozenset(raw.get("topics") or ()),
-        kinds=kinds,
-        require_any=frozenset(raw.get("require_any") or ()),
-        year_from=raw.get("from"),
-        year_until=raw.get("until"),
+        topics=frozenset(_words(raw, "topics", line)),
+        kinds=_kinds(raw, "kinds", line),
+        require_any=frozenset(_words(raw, "require_any", line)),
+        year_from=_year(raw, "from", line),
+        year_until=_year(raw, "until", line),
+    )
+
+
+def _weights(raw: dict[str, Any], line: int | None) -> dict[str, int]:
+    weights = _mapping(raw, "topic_weights", line, None)
+    for topic, weight in weights.items():
+        if not isinstance(weight, int) or isinstance(weight, bool):
+            raise _Bad(line_of(weights, line), f"topic_weights: '{topic}' must be a whole number, not '{weight}'")
+    return {str(k): v for k, v in weights.items()}
+
+
+def _profile(name: str, path: Path) -> Audience:
+    """Read and validate one profile file; raise _Bad at the first thing wrong."""
+    try:
+        raw = read_yaml(path)
+    except YamlProblem as exc:
+        raise _Bad(exc.line, exc.message) from None
+    lines = key_lines(path)  # a small file: each field's line, for messages
+    if not isinstance(raw, dict):
+        raise _Bad(lines.get(""), "an audience profile is a mapping of fields")
+    unknown = sorted(str(k) for k in raw.keys() - PROFILE_FIELDS)
+    if unknown:
+        raise _Bad(
+            lines.get(unknown[0]),
+            f"unknown field(s) {', '.join(unknown)} (allowed: {', '.join(sorted(PROFILE_FIELDS))})",
+        )
+    sections = raw.get("sections")
+    if not isinstance(sections, list) or not sections:
+        raise _Bad(lines.get("sections", line_of(raw)), "a profile needs a list of 'sections'")
+    key_points = _mapping(raw, "key_points", lines.get("key_points"), KEY_POINT_FIELDS)
+    kp_line = line_of(key_points, lines.get("key_points"))
+    timeline = _mapping(raw, "timeline", lines.get("timeline"), {"min_salience"})
+    return Audience(
+        name=name,
+        title=_text(raw, "title", lines.get("title"), name.title()),
+        label=_text(raw, "audience", lines.get("audience"), name),
+        sections=tuple(_section(s, lines.get("sections")) for s in sections),
+        key_point_count=_count(key_points, "count", kp_line, 4),
+        key_points_repeat=_flag(key_points, "repeat_in_sections", kp_line),
+        key_point_kinds=_kinds(key_points, "kinds", kp_line),
+        topic_weights=_weights(raw, lines.get("topic_weights")),
+        template=_text(raw, "template", lines.get("template"), "brief"),
+        show_changes=_flag(raw, "show_changes", lines.get("show_changes")),
+        charts=_flag(raw, "charts", lines.get("charts")),
+        timeline_salience=_count(timeline, "min_salience", line_of(timeline, lines.get("timeline")), 0, top=5),
+        path=path,
     )
 
 
@@ -106,30 +221,17 @@ def load_audience(name: str, user_templates: Path | None) -> Audience:
         raise UsageError(f"unknown audience '{name}' (known: {', '.join(known) or 'none'})")
     path = known[name]
     try:
-        raw = read_yaml(path)
-    except YamlProblem as exc:
-        raise _fail(path, exc.line, exc.message) from None
-    if not isinstance(raw, dict):
-        raise _fail(path, None, "an audience profile is a mapping")
-    unknown = sorted(raw.keys() - PROFILE_FIELDS)
-    if unknown:
-        raise _fail(path, None, f"unknown field(s) {', '.join(unknown)} (allowed: {', '.join(sorted(PROFILE_FIELDS))})")
-    sections = raw.get("sections")
-    if not isinstance(sections, list) or not sections:
-        raise _fail(path, None, "a profile needs a list of 'sections'")
-    key_points = raw.get("key_points") or {}
-    return Audience(
-        name=name,
-        title=str(raw.get("title") or name.title()),
-        label=str(raw.get("audience") or name),
-        sections=tuple(_section(s, path) for s in sections),
-        key_point_count=int(key_points.get("count", 4)),
-        key_points_repeat=bool(key_points.get("repeat_in_sections", False)),
-        key_point_kinds=tuple(key_points.get("kinds") or KINDS),
-        topic_weights={str(k): int(v) for k, v in (raw.get("topic_weights") or {}).items()},
-        template=str(raw.get("template") or "brief"),
-        show_changes=bool(raw.get("show_changes", False)),
-        charts=bool(raw.get("charts", False)),
-        timeline_salience=int((raw.get("timeline") or {}).get("min_salience", 0)),
-        path=path,
-    )
+        return _profile(name, path)
+    except _Bad as exc:
+        raise TemplateError(str(Problem(str(path), exc.line, None, exc.message))) from None
+
+
+def profile_problems(user_templates: Path | None) -> list[Problem]:
+    """What is wrong with each available profile, shipped or the user's: what `check` reports."""
+    problems = []
+    for name, path in available_audiences(user_templates).items():
+        try:
+            _profile(name, path)
+        except _Bad as exc:
+            problems.append(Problem(str(path), exc.line, None, exc.message))
+    return problems

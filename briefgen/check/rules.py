@@ -7,6 +7,7 @@ import re
 
 from briefgen.brief.analysis import metric_groups, same_date
 from briefgen.check.fidelity import check_fidelity, passage_of
+from briefgen.common.invisible import invisible_in
 from briefgen.common.numbers import format_quantity, plain_number
 from briefgen.common.sentences import split_sentences
 from briefgen.errors import Problem
@@ -44,18 +45,23 @@ def check_numbers(fact: Fact) -> list[str]:
     return [f"statement has '{n}', which its quote does not contain" for n in dict.fromkeys(missing)]
 
 
-# Characters that hide or reorder text ("Trojan Source"): a reader would not see what the file says.
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
-
-
 def check_invisible(fact: Fact) -> list[str]:
-    found = _INVISIBLE.search(fact.statement)
-    if not found:
-        return []
-    return [
-        f"statement has an invisible or direction-changing character U+{ord(found.group()):04X} "
-        f"at position {found.start() + 1}; remove it"
-    ]
+    """Refuse characters a reader cannot see in what reaches a brief: the statement, unit and metric."""
+    texts = [("statement", fact.statement)]
+    if fact.quantity is not None:
+        texts += [("quantity: unit", fact.quantity.unit), ("quantity: metric", fact.quantity.metric)]
+    return [message for what, text in texts if (message := invisible_in(text, what))]
+
+
+def check_source_metadata(base: FactBase) -> list[Problem]:
+    """Refuse invisible characters in the source metadata a brief prints (an author with U+202E)."""
+    problems = []
+    for source in base.sources.values():
+        for what in ("title", "author", "publisher", "series", "place", "type", "url", "notes"):
+            message = invisible_in(getattr(source, what) or "", what)
+            if message:
+                problems.append(Problem("sources.yaml", source.line, source.id, message))
+    return problems
 
 
 def check_sentence(fact: Fact) -> list[str]:

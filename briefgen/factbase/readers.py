@@ -147,3 +147,22 @@ def _load(text: str) -> Any:
 def line_of(value: Any, default: int | None = None) -> int | None:
     """Return the line a mapping read by read_yaml starts on."""
     return getattr(value, "line", default)
+
+
+def key_lines(path: Path) -> dict[str, int]:
+    """The 1-based line of each key (as text) of a small YAML file's top-level mapping; "" gives the
+    line the document starts on. For reporting one entry of metrics.yaml or a profile: read_yaml keeps
+    only each mapping's first line, and none for a list.
+    """
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8-sig"), Loader=_BaseLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    if node is None:
+        return {}
+    lines = {"": node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key, _value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                lines.setdefault(key.value, key.start_mark.line + 1)
+    return lines

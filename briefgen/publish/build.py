@@ -14,10 +14,10 @@ from briefgen import __version__
 from briefgen.brief.audiences import Audience, available_audiences, load_audience
 from briefgen.check import STALE_YEARS
 from briefgen.common.hashing import file_sha256, sha256_bytes, tree_digest
-from briefgen.common.paths import SHIPPED_TEMPLATES, weasyprint_release
+from briefgen.common.paths import MAX_TEMPLATE_FILES, SHIPPED_TEMPLATES, weasyprint_release
 from briefgen.errors import BuildError, FactBaseError, Problem, UsageError
 from briefgen.publish.output import build_lock, read_manifest, terminate_as_exit, write_atomic, write_manifest
-from briefgen.render.formats import FORMATS, output_name
+from briefgen.render.formats import PAPERS, formats_problem, output_name, paper_named
 
 if TYPE_CHECKING:  # loading, checking, selecting and PDF are imported when a build has work to do
     from briefgen.brief.selection import Brief
@@ -98,9 +98,6 @@ FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
 
 def fingerprint(request: BuildRequest, prepared: datetime.date) -> str:
     """A hash of every input file and option: when it matches the last build, nothing can have changed."""
-    roots = [request.facts, SHIPPED_TEMPLATES]
-    if request.templates is not None:
-        roots.append(request.templates)
     options = [
         __version__,
         prepared.isoformat(),
@@ -116,7 +113,10 @@ def fingerprint(request: BuildRequest, prepared: datetime.date) -> str:
     if "pdf" in request.formats:
         options.append(weasyprint_release())
         skip = ()
-    return sha256_bytes((tree_digest(roots, skip) + "\0".join(options)).encode("utf-8"))
+    inputs = tree_digest([request.facts, SHIPPED_TEMPLATES], skip)
+    if request.templates is not None:  # a user's directory: bounded, should it be the wrong one
+        inputs += tree_digest([request.templates], skip, max_files=MAX_TEMPLATE_FILES)
+    return sha256_bytes((inputs + "\0".join(options)).encode("utf-8"))
 
 
 def _all_current(manifest: dict[str, Any], jobs: list[tuple[str, str, Path]]) -> bool:
@@ -303,9 +303,11 @@ def build(request: BuildRequest, progress: Callable[[str], None] = lambda _msg: 
     if not request.audiences:
         known = ", ".join(available_audiences(request.templates))
         raise UsageError(f"name an audience with --audience, or use --all (known: {known})")
-    for fmt in request.formats:
-        if fmt not in FORMATS:
-            raise UsageError(f"unknown format '{fmt}' (known: {', '.join(FORMATS)})")
+    problem = formats_problem(request.formats)
+    if problem:
+        raise UsageError(f"the formats {problem}")
+    if paper_named(request.paper) != request.paper:
+        raise UsageError(f"the paper must be one of {', '.join(PAPERS)}, not '{request.paper}'")
     for name in request.audiences:
         load_audience(name, request.templates)
     prepared = brief_date(request.prepared)
@@ -317,7 +319,7 @@ def build(request: BuildRequest, progress: Callable[[str], None] = lambda _msg: 
             return BuildResult([Output(a, f, p, "up to date") for a, f, p in expected])
         from briefgen.check.gate import load_checked
 
-        base, warnings = load_checked(request.facts, request.stale_years, prepared)
+        base, warnings = load_checked(request.facts, request.stale_years, prepared, request.templates)
         if request.strict and warnings:
             raise FactBaseError([replace_severity(w) for w in warnings])
         jobs = plan(request, base, prepared, manifest)

@@ -9,3 +9,18 @@ PAPERS = ("A4", "Letter")
 def output_name(audience: str, fmt: str) -> str:
     """The file an audience's brief in one format is written to: 'defence-brief.pdf'."""
     return f"{audience}-brief.{fmt}"
+
+
+def paper_named(name: object) -> str | None:
+    """The paper size a name means, whatever its case ('letter' -> 'Letter'); None if briefgen has none."""
+    return {p.lower(): p for p in PAPERS}.get(name.lower()) if isinstance(name, str) else None
+
+
+def formats_problem(formats: object) -> str | None:
+    """What is wrong with a list of output formats, or None: the one test config, options and build share."""
+    if not isinstance(formats, (list, tuple)) or not formats:
+        return f"must be a list drawn from {', '.join(FORMATS)}"
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        return f"has unknown format '{unknown[0]}' (known: {', '.join(FORMATS)})"
+    return None
