@@ -102,8 +102,10 @@ def check(
 ) -> None:
     """Check the fact base: schema, quotes anchored, numbers supported; every problem, one line each."""
     from briefgen.check.gate import run_check
+    from briefgen.factbase.loading import collector_tuned_for_loading
 
-    base, problems = run_check(_settings(ctx).facts, outline=True)
+    with collector_tuned_for_loading(unfreeze=False):  # this process ends after the check
+        base, problems = run_check(_settings(ctx).facts, outline=True)
     errors = [p for p in problems if p.severity == "error"]
     warnings = len(problems) - len(errors)
     if as_json:
@@ -197,6 +199,7 @@ def build(
 ) -> None:
     """Build audience briefs: only what changed is rebuilt; nothing is written unless every brief passes its checks."""
     from briefgen.brief.audiences import available_audiences
+    from briefgen.factbase.loading import collector_tuned_for_loading
     from briefgen.publish.build import BuildRequest
     from briefgen.publish.build import build as run_build
 
@@ -221,9 +224,10 @@ def build(
     )
     interactive = not quiet and not as_json and sys.stderr.isatty()
     started = time.perf_counter()
-    result = run_build(
-        request, progress=(lambda msg: typer.echo(f"… {msg}", err=True)) if interactive else (lambda _m: None)
-    )
+    with collector_tuned_for_loading(unfreeze=False):  # this process ends after the build
+        result = run_build(
+            request, progress=(lambda msg: typer.echo(f"… {msg}", err=True)) if interactive else (lambda _m: None)
+        )
     if as_json:
         typer.echo(json.dumps(_summary(result, time.perf_counter() - started), indent=2, ensure_ascii=False))
     elif not quiet:
