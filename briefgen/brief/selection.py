@@ -33,6 +33,11 @@ class Note:
     fact: Fact
     citations: tuple[Citation, ...]
 
+    @property
+    def independent_sources(self) -> int:
+        """How many different sources the note cites: two quotes from one source are one source."""
+        return len({c.source.id for c in self.citations})
+
 
 @dataclass(frozen=True)
 class Sentence:

@@ -41,7 +41,6 @@ FACT_FIELDS = EVIDENCE_FIELDS | {
     "status",
     "superseded_by",
 }
-REQUIRED_FACT_FIELDS = ("id", "statement", "kind", "topics", "source", "quote")
 QUANTITY_FIELDS = {"value", "unit", "metric", "approximate"}
 RESERVED_FILES = {"sources.yaml", "topics.yaml", "exclusions.yaml", "metrics.yaml", "briefgen.yaml"}
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from briefgen.common.hashing import file_sha256
+from briefgen.common.hashing import file_sha256, sha256_text
 from briefgen.common.parallel import in_parallel, in_worker
 from briefgen.errors import Problem, UsageError
 from briefgen.factbase import cache
@@ -42,9 +42,6 @@ class FactBase:
     facts: list[Fact]
     anchors: dict[tuple[str, int], Anchor] = field(default_factory=dict)
     file_digests: dict[str, str] = field(default_factory=dict)  # fact file -> sha256 of what was read
-
-    def by_id(self) -> dict[str, Fact]:
-        return {f.id: f for f in self.facts}
 
     def anchors_of(self, fact: Fact) -> list[Anchor]:
         return [self.anchors[(fact.id, i)] for i in range(len(fact.evidence)) if (fact.id, i) in self.anchors]
@@ -137,7 +134,7 @@ def _cache_index(root: Path, rules: FactRules | None, outline: bool) -> str | No
     for path in _files_of(root):
         info = path.stat()
         parts.append(f"{path.relative_to(root).as_posix()}:{info.st_size}:{info.st_mtime_ns}:{info.st_ino}")
-    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+    return sha256_text(*parts)
 
 
 def _files_of(root: Path) -> list[Path]:

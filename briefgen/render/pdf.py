@@ -143,7 +143,7 @@ def brief_json(brief: Brief) -> dict[str, Any]:
                 "fact": n.fact.id,
                 "statement": n.fact.statement,
                 "kind": n.fact.kind,
-                "independent_sources": len({c.source.id for c in n.citations}),
+                "independent_sources": n.independent_sources,
                 "citations": [{"source": c.source.id, "locator": c.locator, "quote": c.quote} for c in n.citations],
             }
             for n in brief.notes
