@@ -231,12 +231,12 @@ class _Numbering:
     def citations_again(self, fact: Fact) -> list[Citation]:
         """Citations of a fact whose sources are all cited already: short references."""
         return [
-            Citation(self.base.sources[a.source], a.locator, ev.quote, False)
+            Citation(source=self.base.sources[a.source], locator=a.locator, quote=ev.quote, first=False)
             for ev, a in zip(fact.evidence, self.base.anchors_of(fact), strict=False)
         ]
 
     def note(self, fact: Fact, citations: tuple[Citation, ...]) -> Note:
-        note = Note(len(self.notes) + 1, fact, citations)
+        note = Note(number=len(self.notes) + 1, fact=fact, citations=citations)
         self.notes.append(note)
         return note
 
@@ -246,18 +246,19 @@ class _Numbering:
             first = anchor.source not in self.cited
             if first:
                 self.cited.append(anchor.source)
-            citations.append(Citation(self.base.sources[anchor.source], anchor.locator, ev.quote, first))
-        return Sentence(fact, self.note(fact, tuple(citations)))
+            source = self.base.sources[anchor.source]
+            citations.append(Citation(source=source, locator=anchor.locator, quote=ev.quote, first=first))
+        return Sentence(fact=fact, note=self.note(fact, tuple(citations)))
 
 
 def metric_label(metric: str, labels: dict[str, str]) -> str:
     return labels.get(metric) or metric.replace("-", " ").capitalize()
 
 
-def _row(fact: Fact, numbering: _Numbering, disputed: bool = False) -> SeriesRow:
+def _row(fact: Fact, numbering: _Numbering, *, disputed: bool) -> SeriesRow:
     when = fact.as_of.text() if fact.as_of else "—"
     figure = format_quantity(fact.quantity) if fact.quantity else "—"
-    return SeriesRow(when, figure, numbering.sentence(fact), disputed)
+    return SeriesRow(when=when, figure=figure, sentence=numbering.sentence(fact), disputed=disputed)
 
 
 def _decimal_year(fact: Fact) -> float:
@@ -277,17 +278,18 @@ def chart_points(facts: tuple[Fact, ...]) -> tuple[str, tuple[tuple[float, float
 
 def _series(group: MetricGroup, label: str, numbering: _Numbering, audience: Audience, figures: list[int]) -> Series:
     disputed = {f.id for clash in group.disagreements() for f in clash}
-    rows = tuple(_row(f, numbering, f.id in disputed) for f in group.facts)
+    rows = tuple(_row(f, numbering, disputed=f.id in disputed) for f in group.facts)
     drawable = chart_points(group.facts)
     if not (audience.charts and drawable):
-        return Series(group.metric, label, rows)
+        return Series(metric=group.metric, label=label, rows=rows)
     unit, points = drawable
     figures.append(len(figures) + 1)
     number = figures[-1]
     text = f"Figure {number} charts the values in the table above ({label}), in {unit}."
     citations = tuple(c for row in rows for c in numbering.citations_again(row.sentence.fact))
     note = numbering.note(group.facts[0], citations)
-    return Series(group.metric, label, rows, unit, points, Caption(text, note), number)
+    caption = Caption(text=text, note=note)
+    return Series(metric=group.metric, label=label, rows=rows, unit=unit, points=points, caption=caption, figure=number)
 
 
 @dataclass(frozen=True)
@@ -372,9 +374,9 @@ def section_choices(
     in_series = {f.id for m in homes for f in groups[m].facts}
     return tuple(
         _section_choice(
-            spec.title,
-            [f for f in placed.get(i, []) if f.id not in in_series],
-            tuple(g for m, g in groups.items() if homes.get(m) == i),
+            title=spec.title,
+            facts=[f for f in placed.get(i, []) if f.id not in in_series],
+            series=tuple(g for m, g in groups.items() if homes.get(m) == i),
         )
         for i, spec in enumerate(audience.sections)
     )
@@ -384,7 +386,7 @@ def _section_choice(title: str, facts: list[Fact], series: tuple[MetricGroup, ..
     """Prose in base order; judgements (assessments) most salient first, then as they stand in the files."""
     prose = tuple(f for f in facts if f.kind != "assessment")
     judged = sorted((f for f in facts if f.kind == "assessment"), key=lambda f: (-f.salience, f.file, f.line))
-    return SectionChoice(title, prose, series, tuple(judged))
+    return SectionChoice(title=title, prose=prose, series=series, judgements=tuple(judged))
 
 
 def timeline_facts(eligible: list[Fact], audience: Audience) -> tuple[Fact, ...]:
@@ -420,7 +422,9 @@ def number(
     changes = _changes(choice, numbering, previous) if previous is not None else None
     figures: list[int] = []  # the numbers of the figures drawn so far
     sections = [_section(s, numbering, audience, metric_labels, figures) for s in choice.sections]
-    timeline = tuple(TimelineRow(f.date.text() if f.date else "—", numbering.sentence(f)) for f in choice.timeline)
+    timeline = tuple(
+        TimelineRow(when=f.date.text() if f.date else "—", sentence=numbering.sentence(f)) for f in choice.timeline
+    )
     disagreements = _disagreements(choice, numbering, metric_labels)
     cited = tuple(base.sources[s] for s in numbering.cited)
     return Brief(
@@ -445,7 +449,7 @@ def _changes(choice: Choice, numbering: _Numbering, previous: tuple[dict[str, st
     chosen_ids = {f.id for f in choice.facts}
     added = [f for f in sorted(choice.facts, key=chronological) if f.id not in before]
     removed = tuple(before[i] for i in sorted(before) if i not in chosen_ids)
-    return Changes(since, tuple(numbering.sentence(f) for f in added), removed)
+    return Changes(since=since, added=tuple(numbering.sentence(f) for f in added), removed=removed)
 
 
 def _section(
@@ -455,13 +459,17 @@ def _section(
     paragraphs = tuple(tuple(numbering.sentence(f) for f in p) for p in paragraphs_of(list(choice.prose)))
     series = tuple(_series(g, metric_label(g.metric, labels), numbering, audience, figures) for g in choice.series)
     judgements = tuple(numbering.sentence(f) for f in choice.judgements)
-    return Section(choice.title, paragraphs, series, judgements)
+    return Section(title=choice.title, paragraphs=paragraphs, series=series, judgements=judgements)
 
 
 def _disagreements(choice: Choice, numbering: _Numbering, labels: dict[str, str]) -> tuple[Series, ...]:
     """Each clash shown as a small table of its disputed values, after the timeline."""
     return tuple(
-        Series(g.metric, metric_label(g.metric, labels), tuple(_row(f, numbering, True) for f in clash))
+        Series(
+            metric=g.metric,
+            label=metric_label(g.metric, labels),
+            rows=tuple(_row(f, numbering, disputed=True) for f in clash),
+        )
         for g, clash in choice.disagreements
     )
 

@@ -196,7 +196,9 @@ class _FactParser:
             if where != "fact":
                 self.problem(f"{where}: needs both 'source' and 'quote'")
             return None
-        return Evidence(values["source"], values["quote"], values["prefix"], values["suffix"])
+        return Evidence(
+            source=values["source"], quote=values["quote"], prefix=values["prefix"], suffix=values["suffix"]
+        )
 
     def quantity(self) -> Quantity | None:
         raw = self.raw.get("quantity")
@@ -218,7 +220,7 @@ class _FactParser:
             self.problem("quantity: needs a 'metric' (a lowercase-hyphenated name)")
             return None
         number = value if isinstance(value, str) else float(value)
-        return Quantity(number, unit, metric, bool(raw.get("approximate", False)))
+        return Quantity(value=number, unit=unit, metric=metric, approximate=bool(raw.get("approximate", False)))
 
     def salience(self) -> int:
         value = self.raw.get("salience", 2)

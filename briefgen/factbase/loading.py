@@ -161,7 +161,7 @@ def _from_cache(root: Path, cached: tuple[Any, ...], outline: bool) -> tuple[Fac
         base, problems = cached
         return base, problems
     sources, topics, outlines, problems = cached
-    return FactBase(root, sources, {}, topics, [fact_of(o) for o in outlines]), problems
+    return FactBase(root=root, sources=sources, texts={}, topics=topics, facts=[fact_of(o) for o in outlines]), problems
 
 
 def _load(root: Path, rules: FactRules | None, outline: bool) -> tuple[FactBase, list[Problem]]:
@@ -175,7 +175,7 @@ def _load(root: Path, rules: FactRules | None, outline: bool) -> tuple[FactBase,
             texts[text.source.id] = text
     topics, found = load_topics(root)
     problems += found
-    base = FactBase(root, sources, texts, topics, [])
+    base = FactBase(root=root, sources=sources, texts=texts, topics=topics, facts=[])
     paths = fact_files(root)
     for path, result in zip(paths, _read_files(base, paths, rules, outline), strict=True):
         base.facts += result.facts
@@ -199,7 +199,7 @@ def read_file(base: FactBase, path: Path, rules: FactRules | None) -> FileResult
         problems += anchor_fact(base, fact, anchors)
         if rules is not None:
             problems += [Problem(fact.file, fact.line, fact.id, message) for message in rules(fact, base)]
-    return FileResult(facts, problems, anchors, file_sha256(path) or "unreadable")
+    return FileResult(facts=facts, problems=problems, anchors=anchors, sha256=file_sha256(path) or "unreadable")
 
 
 # A fact as plain values, for the rules across facts: unpickling these is twenty times faster than facts.
@@ -236,11 +236,16 @@ def fact_of(outline: Outline) -> Fact:
         line=line,
         date=parse_date(date) if date else None,
         as_of=parse_date(as_of) if as_of else None,
-        quantity=Quantity(*quantity) if quantity else None,
+        quantity=_quantity(*quantity) if quantity else None,
         salience=salience,
         status=status,
         superseded_by=superseded_by,
     )
+
+
+def _quantity(value: float | str, unit: str, metric: str, approximate: bool) -> Quantity:
+    """A quantity from its outline, in the order outline_of wrote it."""
+    return Quantity(value=value, unit=unit, metric=metric, approximate=approximate)
 
 
 class _Outlined(NamedTuple):
@@ -258,7 +263,10 @@ def _read_files(base: FactBase, paths: list[Path], rules: FactRules | None, outl
     def job(share: list[Path]) -> list[FileResult | _Outlined]:
         results = [read_file(base, path, rules) for path in share]
         if outline and in_worker(parent):
-            return [_Outlined(r.problems, [outline_of(f) for f in r.facts], r.sha256) for r in results]
+            return [
+                _Outlined(problems=r.problems, outlines=[outline_of(f) for f in r.facts], sha256=r.sha256)
+                for r in results
+            ]
         return list(results)
 
     sizes = [path.stat().st_size for path in paths]
@@ -268,7 +276,7 @@ def _read_files(base: FactBase, paths: list[Path], rules: FactRules | None, outl
 def _received(sent: FileResult | _Outlined) -> FileResult:
     if isinstance(sent, FileResult):
         return sent
-    return FileResult([fact_of(o) for o in sent.outlines], sent.problems, {}, sent.sha256)
+    return FileResult(facts=[fact_of(o) for o in sent.outlines], problems=sent.problems, anchors={}, sha256=sent.sha256)
 
 
 def anchor_fact(base: FactBase, fact: Fact, anchors: dict[tuple[str, int], Anchor]) -> list[Problem]:
@@ -290,5 +298,5 @@ def anchor_fact(base: FactBase, fact: Fact, anchors: dict[tuple[str, int], Ancho
         except AnchorError as exc:
             problems.append(Problem(fact.file, fact.line, fact.id, f"{where}: {exc} (source {ev.source})"))
             continue
-        anchors[(fact.id, i)] = Anchor(ev.source, text.locator(match), match)
+        anchors[(fact.id, i)] = Anchor(source=ev.source, locator=text.locator(match), match=match)
     return problems
