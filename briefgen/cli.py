@@ -103,9 +103,11 @@ def check(
 ) -> None:
     """Check the fact base, metrics.yaml, exclusions.yaml and every audience profile; each problem, one line."""
     from briefgen.check.gate import run_check
+    from briefgen.factbase.loading import collector_tuned_for_loading
 
     settings = _settings(ctx).merged({"stale_years": stale_years})
-    base, problems = run_check(settings.facts, settings.stale_years, outline=True, templates=settings.templates)
+    with collector_tuned_for_loading(unfreeze=False):  # this process ends after the check
+        base, problems = run_check(settings.facts, settings.stale_years, outline=True, templates=settings.templates)
     errors = [p for p in problems if p.severity == "error"]
     warnings = len(problems) - len(errors)
     if as_json:
@@ -205,6 +207,7 @@ def build(
 ) -> None:
     """Build audience briefs: only what changed is rebuilt; nothing is written unless every brief passes its checks."""
     from briefgen.brief.audiences import available_audiences
+    from briefgen.factbase.loading import collector_tuned_for_loading
     from briefgen.publish.build import build as run_build
 
     options = {"output": output, "formats": fmt or None, "marking": marking, "paper": paper, "archival": archival}
@@ -220,9 +223,10 @@ def build(
     )
     interactive = not quiet and not as_json and sys.stderr.isatty()
     started = time.perf_counter()
-    result = run_build(
-        request, progress=(lambda msg: typer.echo(f"… {msg}", err=True)) if interactive else (lambda _m: None)
-    )
+    with collector_tuned_for_loading(unfreeze=False):  # this process ends after the build
+        result = run_build(
+            request, progress=(lambda msg: typer.echo(f"… {msg}", err=True)) if interactive else (lambda _m: None)
+        )
     if as_json:
         typer.echo(json.dumps(_summary(result, time.perf_counter() - started), indent=2, ensure_ascii=False))
     elif not quiet:

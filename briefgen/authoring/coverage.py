@@ -230,8 +230,19 @@ def source_sentences(text: SourceText) -> list[SourceSentence]:
             at = text.normal.text.find(needle, cursor) if needle else -1
             if at != -1 and _keepable(sentence, bool(starts)):
                 cursor = at + len(needle)
-                where = text.locator(Match(at, cursor, text.normal.line_at(at), text.normal.line_at(cursor - 1)))
-                found.append(SourceSentence(sentence, needle, at, cursor, where, before, cues_of(sentence)))
+                first, last = text.normal.line_at(at), text.normal.line_at(cursor - 1)
+                where = text.locator(Match(start=at, end=cursor, first_line=first, last_line=last))
+                found.append(
+                    SourceSentence(
+                        text=sentence,
+                        normal=needle,
+                        start=at,
+                        end=cursor,
+                        locator=where,
+                        before=before,
+                        cues=cues_of(sentence),
+                    )
+                )
             before = sentence
     return found
 
@@ -310,7 +321,14 @@ def source_coverage(base: FactBase, source_id: str, exclusions: list[Exclusion])
     kept = [s for s in important if not any(s.start <= at < s.end for at in starts)]
     uncovered = tuple(s for s in kept if not is_covered(s, known))
     path = text.source.path.relative_to(base.root).as_posix()
-    return SourceCoverage(source_id, path, len(kept), len(kept) - len(uncovered), len(important) - len(kept), uncovered)
+    return SourceCoverage(
+        source=source_id,
+        path=path,
+        important=len(kept),
+        covered=len(kept) - len(uncovered),
+        excluded=len(important) - len(kept),
+        uncovered=uncovered,
+    )
 
 
 def coverage(base: FactBase, source_ids: list[str] | None = None) -> list[SourceCoverage]:

@@ -234,12 +234,12 @@ class _Numbering:
     def citations_again(self, fact: Fact) -> list[Citation]:
         """Citations of a fact whose sources are all cited already: short references."""
         return [
-            Citation(self.base.sources[a.source], a.locator, ev.quote, False)
+            Citation(source=self.base.sources[a.source], locator=a.locator, quote=ev.quote, first=False)
             for ev, a in zip(fact.evidence, self.base.anchors_of(fact), strict=False)
         ]
 
     def note(self, fact: Fact, citations: tuple[Citation, ...], corroborating: bool = True) -> Note:
-        note = Note(len(self.notes) + 1, fact, citations, corroborating)
+        note = Note(number=len(self.notes) + 1, fact=fact, citations=citations, corroborating=corroborating)
         self.notes.append(note)
         return note
 
@@ -249,18 +249,19 @@ class _Numbering:
             first = anchor.source not in self.cited
             if first:
                 self.cited.append(anchor.source)
-            citations.append(Citation(self.base.sources[anchor.source], anchor.locator, ev.quote, first))
-        return Sentence(fact, self.note(fact, tuple(citations)))
+            source = self.base.sources[anchor.source]
+            citations.append(Citation(source=source, locator=anchor.locator, quote=ev.quote, first=first))
+        return Sentence(fact=fact, note=self.note(fact, tuple(citations)))
 
 
 def metric_label(metric: str, labels: dict[str, str]) -> str:
     return labels.get(metric) or metric.replace("-", " ").capitalize()
 
 
-def _row(fact: Fact, numbering: _Numbering, disputed: bool = False) -> SeriesRow:
+def _row(fact: Fact, numbering: _Numbering, *, disputed: bool) -> SeriesRow:
     when = fact.as_of.text() if fact.as_of else "—"
     figure = format_quantity(fact.quantity) if fact.quantity else "—"
-    return SeriesRow(when, figure, numbering.sentence(fact), disputed)
+    return SeriesRow(when=when, figure=figure, sentence=numbering.sentence(fact), disputed=disputed)
 
 
 def _decimal_year(fact: Fact) -> float:
@@ -280,17 +281,43 @@ def chart_points(facts: tuple[Fact, ...]) -> tuple[str, tuple[tuple[float, float
 
 def _series(group: MetricGroup, label: str, numbering: _Numbering, audience: Audience, figures: list[int]) -> Series:
     disputed = {f.id for clash in group.disagreements() for f in clash}
-    rows = tuple(_row(f, numbering, f.id in disputed) for f in group.facts)
+    rows = tuple(_row(f, numbering, disputed=f.id in disputed) for f in group.facts)
     drawable = chart_points(group.facts)
     if not (audience.charts and drawable):
-        return Series(group.metric, label, rows)
+        return Series(metric=group.metric, label=label, rows=rows)
     unit, points = drawable
     figures.append(len(figures) + 1)
     number = figures[-1]
     text = f"Figure {number} charts the values in the table above ({label}), in {unit}."
     citations = tuple(c for row in rows for c in numbering.citations_again(row.sentence.fact))
     note = numbering.note(group.facts[0], citations, corroborating=False)
-    return Series(group.metric, label, rows, unit, points, Caption(text, note), number)
+    caption = Caption(text=text, note=note)
+    return Series(metric=group.metric, label=label, rows=rows, unit=unit, points=points, caption=caption, figure=number)
+
+
+@dataclass(frozen=True)
+class SectionChoice:
+    """The facts one section will show, chosen and placed but not yet numbered."""
+
+    title: str
+    prose: tuple[Fact, ...]  # in base order; in date order and paragraphs once numbered
+    series: tuple[MetricGroup, ...]
+    judgements: tuple[Fact, ...]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What one audience's brief will say, in reading order, before any note is numbered.
+
+    A step that trims a brief (to a length, say) works here, between `choose` and `number`.
+    """
+
+    key_points: tuple[Fact, ...]
+    sections: tuple[SectionChoice, ...]  # one per section of the profile, empty ones included
+    timeline: tuple[Fact, ...]
+    disagreements: tuple[tuple[MetricGroup, tuple[Fact, ...]], ...]  # clashes of measures shown in no series
+    disputed_measures: int
+    facts: tuple[Fact, ...]  # every fact the brief carries: key points, then the rest in base order
 
 
 def select(
@@ -305,69 +332,152 @@ def select(
     `previous` holds the facts (id to statement) of the previous edition and its date; with it the
     brief gains a section on what changed since.
     """
-    eligible = [f for f in base.facts if f.active and any(matches(s, f) for s in audience.sections)]
+    return number(choose(base, audience), base, audience, prepared, metric_labels, previous)
+
+
+# --- choosing: which facts, and where they stand ----------------------------------------------
+
+
+def choose(base: FactBase, audience: Audience) -> Choice:
+    """Eligible facts, then key points, placement in sections, series, timeline and disagreements."""
+    eligible = eligible_facts(base, audience)
     key_facts = choose_key_points(eligible, audience)
     rest = eligible if audience.key_points_repeat else [f for f in eligible if f not in key_facts]
-    placed = assign_sections(rest, audience)
-    # A series shows every value of its metric, key points included, in the first section that takes one.
-    all_groups = metric_groups(eligible)
-    groups = {m: g for m, g in all_groups.items() if g.is_series}
-    section_of = {f.id: i for i, fs in assign_sections(eligible, audience).items() for f in fs}
-    series_home = {m: min(section_of[f.id] for f in g.facts if f.id in section_of) for m, g in groups.items()}
-    series_ids = {f.id for g in groups.values() for f in g.facts}
+    groups = metric_groups(eligible)
+    homes = series_homes(eligible, groups, audience)
+    return Choice(
+        key_points=tuple(key_facts),
+        sections=section_choices(rest, groups, homes, audience),
+        timeline=timeline_facts(eligible, audience),
+        disagreements=clashes(groups, homes),
+        disputed_measures=sum(1 for g in groups.values() if g.disagreements()),
+        facts=tuple(dict.fromkeys([*key_facts, *rest])),
+    )
 
-    numbering = _Numbering(base)
-    key_points = tuple(numbering.sentence(f) for f in key_facts)
-    changes = None
-    if previous is not None:
-        before, since = previous
-        chosen_ids = {f.id for f in [*key_facts, *rest]}
-        added = [f for f in sorted([*key_facts, *rest], key=chronological) if f.id not in before]
-        removed = tuple(before[i] for i in sorted(before) if i not in chosen_ids)
-        changes = Changes(since, tuple(numbering.sentence(f) for f in dict.fromkeys(added)), removed)
-    sections: list[Section] = []
-    figures: list[int] = []  # the numbers of the figures drawn so far
-    for i, spec in enumerate(audience.sections):
-        facts = [f for f in placed.get(i, []) if f.id not in series_ids]
-        prose = [f for f in facts if f.kind != "assessment"]
-        judged = sorted((f for f in facts if f.kind == "assessment"), key=lambda f: (-f.salience, f.file, f.line))
-        paragraphs = tuple(tuple(numbering.sentence(f) for f in p) for p in paragraphs_of(prose))
-        series = tuple(
-            _series(g, metric_label(m, metric_labels), numbering, audience, figures)
-            for m, g in groups.items()
-            if series_home[m] == i
+
+def eligible_facts(base: FactBase, audience: Audience) -> list[Fact]:
+    """The active facts that some section of the audience's brief takes, in base order."""
+    return [f for f in base.facts if f.active and any(matches(s, f) for s in audience.sections)]
+
+
+def series_homes(eligible: list[Fact], groups: dict[str, MetricGroup], audience: Audience) -> dict[str, int]:
+    """The section of each series: the first that takes one of its values, key points included.
+
+    A series shows every value of its metric, so a key point's figure appears in its table too.
+    """
+    section_of = {f.id: i for i, fs in assign_sections(eligible, audience).items() for f in fs}
+    return {m: min(section_of[f.id] for f in g.facts if f.id in section_of) for m, g in groups.items() if g.is_series}
+
+
+def section_choices(
+    rest: list[Fact], groups: dict[str, MetricGroup], homes: dict[str, int], audience: Audience
+) -> tuple[SectionChoice, ...]:
+    """Each section's prose and judgements (the facts no series shows) and the series it holds."""
+    placed = assign_sections(rest, audience)
+    in_series = {f.id for m in homes for f in groups[m].facts}
+    return tuple(
+        _section_choice(
+            title=spec.title,
+            facts=[f for f in placed.get(i, []) if f.id not in in_series],
+            series=tuple(g for m, g in groups.items() if homes.get(m) == i),
         )
-        judgements = tuple(numbering.sentence(f) for f in judged)
-        section = Section(spec.title, paragraphs, series, judgements)
-        if not section.empty:
-            sections.append(section)
-    timeline = tuple(
-        TimelineRow(f.date.text() if f.date else "—", numbering.sentence(f))
+        for i, spec in enumerate(audience.sections)
+    )
+
+
+def _section_choice(title: str, facts: list[Fact], series: tuple[MetricGroup, ...]) -> SectionChoice:
+    """Prose in base order; judgements (assessments) most salient first, then as they stand in the files."""
+    prose = tuple(f for f in facts if f.kind != "assessment")
+    judged = sorted((f for f in facts if f.kind == "assessment"), key=lambda f: (-f.salience, f.file, f.line))
+    return SectionChoice(title=title, prose=prose, series=series, judgements=tuple(judged))
+
+
+def timeline_facts(eligible: list[Fact], audience: Audience) -> tuple[Fact, ...]:
+    """Dated events salient enough for the audience's timeline (none if the profile has no timeline)."""
+    if not audience.timeline_salience:
+        return ()
+    return tuple(
+        f
         for f in sorted(eligible, key=chronological)
-        if audience.timeline_salience and f.kind == "event" and f.date and f.salience >= audience.timeline_salience
+        if f.kind == "event" and f.date and f.salience >= audience.timeline_salience
     )
-    disagreements = tuple(
-        Series(g.metric, metric_label(m, metric_labels), tuple(_row(f, numbering, True) for f in clash))
-        for m, g in all_groups.items()
-        if m not in groups
-        for clash in g.disagreements()
+
+
+def clashes(groups: dict[str, MetricGroup], homes: dict[str, int]) -> tuple[tuple[MetricGroup, tuple[Fact, ...]], ...]:
+    """Values of one measure for one date that differ, for the measures no series shows side by side."""
+    return tuple((g, clash) for m, g in groups.items() if m not in homes for clash in g.disagreements())
+
+
+# --- numbering: notes in reading order, and the Brief -----------------------------------------
+
+
+def number(
+    choice: Choice,
+    base: FactBase,
+    audience: Audience,
+    prepared: datetime.date,
+    metric_labels: dict[str, str],
+    previous: tuple[dict[str, str], str] | None = None,
+) -> Brief:
+    """Number the notes of a chosen brief in reading order and cite each source in full the first time."""
+    numbering = _Numbering(base)
+    key_points = tuple(numbering.sentence(f) for f in choice.key_points)
+    changes = _changes(choice, numbering, previous) if previous is not None else None
+    figures: list[int] = []  # the numbers of the figures drawn so far
+    sections = [_section(s, numbering, audience, metric_labels, figures) for s in choice.sections]
+    timeline = tuple(
+        TimelineRow(when=f.date.text() if f.date else "—", sentence=numbering.sentence(f)) for f in choice.timeline
     )
-    disputed = sum(1 for g in all_groups.values() if g.disagreements())
-    cited = [base.sources[s] for s in numbering.cited]
-    dates = [s.published for s in cited if s.published is not None]
-    as_of = max(dates, key=lambda d: d.sort_key) if dates else None
-    chosen = tuple(dict.fromkeys([*key_facts, *rest]))
+    disagreements = _disagreements(choice, numbering, metric_labels)
+    cited = tuple(base.sources[s] for s in numbering.cited)
     return Brief(
-        audience,
-        prepared,
-        as_of,
-        key_points,
-        tuple(sections),
-        tuple(cited),
-        tuple(numbering.notes),
-        chosen,
-        changes,
-        timeline,
-        disagreements,
-        disputed,
+        audience=audience,
+        prepared=prepared,
+        information_as_of=_latest_published(cited),
+        key_points=key_points,
+        sections=tuple(s for s in sections if not s.empty),
+        sources=cited,
+        notes=tuple(numbering.notes),
+        facts=choice.facts,
+        changes=changes,
+        timeline=timeline,
+        disagreements=disagreements,
+        disputed_measures=choice.disputed_measures,
     )
+
+
+def _changes(choice: Choice, numbering: _Numbering, previous: tuple[dict[str, str], str]) -> Changes:
+    """What entered the brief since the previous edition (in date order) and what left it."""
+    before, since = previous
+    chosen_ids = {f.id for f in choice.facts}
+    added = [f for f in sorted(choice.facts, key=chronological) if f.id not in before]
+    removed = tuple(before[i] for i in sorted(before) if i not in chosen_ids)
+    return Changes(since=since, added=tuple(numbering.sentence(f) for f in added), removed=removed)
+
+
+def _section(
+    choice: SectionChoice, numbering: _Numbering, audience: Audience, labels: dict[str, str], figures: list[int]
+) -> Section:
+    """One section numbered: its paragraphs, then its series (and figures), then its judgements."""
+    paragraphs = tuple(tuple(numbering.sentence(f) for f in p) for p in paragraphs_of(list(choice.prose)))
+    series = tuple(_series(g, metric_label(g.metric, labels), numbering, audience, figures) for g in choice.series)
+    judgements = tuple(numbering.sentence(f) for f in choice.judgements)
+    return Section(title=choice.title, paragraphs=paragraphs, series=series, judgements=judgements)
+
+
+def _disagreements(choice: Choice, numbering: _Numbering, labels: dict[str, str]) -> tuple[Series, ...]:
+    """Each clash shown as a small table of its disputed values, after the timeline."""
+    return tuple(
+        Series(
+            metric=g.metric,
+            label=metric_label(g.metric, labels),
+            rows=tuple(_row(f, numbering, disputed=True) for f in clash),
+        )
+        for g, clash in choice.disagreements
+    )
+
+
+def _latest_published(sources: tuple[Source, ...]) -> DateSpec | None:
+    """The information date of a brief: the latest publication among the sources it cites."""
+    dates = [s.published for s in sources if s.published is not None]
+    return max(dates, key=lambda d: d.sort_key) if dates else None

@@ -124,7 +124,7 @@ def stale_figures(base: FactBase, today: datetime.date, years: float) -> list[Pr
                     f"stale figure: {metric} as of {as_of.text()} is {age} years old; "
                     f"{newest.id} gives a newer value (as of {newest_date.text()})"
                 )
-                problems.append(Problem(fact.file, fact.line, fact.id, message, "warning"))
+                problems.append(Problem(fact.file, fact.line, fact.id, message, severity="warning"))
     return problems
 
 
@@ -136,5 +136,5 @@ def disagreement_warnings(base: FactBase) -> list[Problem]:
             first = clash[0]
             values = "; ".join(f"{f.id} ({f.evidence[0].source}): {format_quantity(f.quantity)}" for f in clash)  # type: ignore[arg-type]
             message = f"sources disagree on {group.metric} as of {first.as_of.text()}: {values}"  # type: ignore[union-attr]
-            problems.append(Problem(first.file, first.line, first.id, message, "warning"))
+            problems.append(Problem(first.file, first.line, first.id, message, severity="warning"))
     return problems

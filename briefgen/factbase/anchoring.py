@@ -132,7 +132,7 @@ def anchor(source: NormalText, quote: str, prefix: str | None = None, suffix: st
         raise AnchorError(f"quote occurs {len(hits)} times; add a prefix or suffix, or quote more")
     start = hits[0]
     end = start + len(needle)
-    return Match(start, end, source.line_at(start), source.line_at(max(start, end - 1)))
+    return Match(start=start, end=end, first_line=source.line_at(start), last_line=source.line_at(max(start, end - 1)))
 
 
 def closest_passage(text: str, needle: str, width: int | None = None) -> str:

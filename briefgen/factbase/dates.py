@@ -105,12 +105,12 @@ def parse_point(text: str) -> Point:
             datetime.date(year, month, day)
         except ValueError as exc:
             raise DateError(f"'{text}' is not a real date ({exc})") from None
-        return Point("day", year, month, day, qualifier)
+        return Point(precision="day", year=year, month=month, day=day, qualifier=qualifier)
     if m := _MONTH.match(text):
         year, month = int(m.group(1)), int(m.group(2))
         if not 1 <= month <= 12:
             raise DateError(f"'{text}' has no month {month}")
-        return Point("month", year, month, 1, qualifier)
+        return Point(precision="month", year=year, month=month, qualifier=qualifier)
     if m := _YEAR.match(text):
         return Point("year", int(m.group(1)), qualifier=qualifier)
     if m := _DECADE.match(text):

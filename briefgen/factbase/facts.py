@@ -42,7 +42,6 @@ FACT_FIELDS = EVIDENCE_FIELDS | {
     "superseded_by",
     "hedge",
 }
-REQUIRED_FACT_FIELDS = ("id", "statement", "kind", "topics", "source", "quote")
 QUANTITY_FIELDS = {"value", "unit", "metric", "approximate"}
 RESERVED_FILES = {"sources.yaml", "topics.yaml", "exclusions.yaml", "metrics.yaml", "briefgen.yaml"}
 
@@ -199,7 +198,9 @@ class _FactParser:
             if where != "fact":
                 self.problem(f"{where}: needs both 'source' and 'quote'")
             return None
-        return Evidence(values["source"], values["quote"], values["prefix"], values["suffix"])
+        return Evidence(
+            source=values["source"], quote=values["quote"], prefix=values["prefix"], suffix=values["suffix"]
+        )
 
     def quantity(self) -> Quantity | None:
         raw = self.raw.get("quantity")
@@ -221,7 +222,7 @@ class _FactParser:
             self.problem("quantity: needs a 'metric' (a lowercase-hyphenated name)")
             return None
         number = value if isinstance(value, str) else float(value)
-        return Quantity(number, unit, metric, bool(raw.get("approximate", False)))
+        return Quantity(value=number, unit=unit, metric=metric, approximate=bool(raw.get("approximate", False)))
 
     def salience(self) -> int:
         value = self.raw.get("salience", 2)

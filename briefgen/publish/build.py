@@ -339,7 +339,7 @@ def build(request: BuildRequest, progress: Callable[[str], None] = lambda _msg: 
 
 def replace_severity(problem: Problem) -> Problem:
     """A warning promoted to an error by --strict."""
-    return Problem(problem.file, problem.line, problem.subject, f"{problem.message} (--strict)", "error")
+    return Problem(problem.file, problem.line, problem.subject, f"{problem.message} (--strict)", severity="error")
 
 
 __all__ = ["BuildError", "BuildRequest", "BuildResult", "Output", "brief_date", "build"]

@@ -155,7 +155,7 @@ FORMATS: dict[str, dict[str, Any]] = {
 
 
 def brief_source_summary(brief: Brief) -> str:
-    counts = [len({c.source.id for c in s.note.citations}) for s in brief.sentences]
+    counts = [s.note.independent_sources for s in brief.sentences]
     return source_summary(list(brief.sources), counts, brief.disputed_measures)
 
 

@@ -1,0 +1,56 @@
+"""The garbage collector is tuned for loading only when the caller asks: the command line does, a library caller does not."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from briefgen.factbase.loading import collector_tuned_for_loading, load_fact_base
+from tests.conftest import run
+
+
+@pytest.fixture
+def thawed():
+    """Each test starts and ends with nothing frozen (an earlier in-process CLI run may have frozen objects)."""
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+
+
+def _load_recording_collector(root) -> list[bool]:
+    """Load root, recording whether automatic collection was on as each fact was read."""
+    seen: list[bool] = []
+    load_fact_base(root, rules=lambda fact, base, anchors: seen.append(gc.isenabled()) or [])
+    assert seen, "no fact was read: the load came from the cache"
+    return seen
+
+
+def test_a_library_load_leaves_the_collector_alone(base, thawed, monkeypatch):
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", "off")
+    assert set(_load_recording_collector(base)) == {True}
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_a_tuned_load_pauses_collection_then_freezes_what_it_loaded(base, thawed, monkeypatch):
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", "off")
+    with collector_tuned_for_loading(unfreeze=False):
+        assert set(_load_recording_collector(base)) == {False}
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() > 0  # left frozen, as asked
+    assert set(_load_recording_collector(base)) == {True}  # and no longer tuned outside
+
+
+def test_leaving_the_tuning_hands_frozen_objects_back(base, thawed, monkeypatch):
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", "off")
+    with collector_tuned_for_loading():
+        _load_recording_collector(base)
+        assert gc.get_freeze_count() > 0
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize("command", [["check"], ["build", "-a", "defence", "-o", "out"]])
+def test_the_command_line_tunes_the_collector(base, thawed, command):
+    result = run("--facts", base, *command)
+    assert result.exit_code == 0, result.output
+    assert gc.isenabled() and gc.get_freeze_count() > 0
