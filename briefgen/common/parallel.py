@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from briefgen.errors import BuildError
@@ -73,7 +74,25 @@ def _start_worker(parent: int, private: tuple[int, ...]) -> None:
             pass
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)  # held by the parent while it forked
     _die_with_parent(parent)
+
+
+HELD_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGTERM and SIGINT while workers are forked, then take them.
+
+    A signal that arrives during fork()'s own callbacks is reported and ignored by Python, so a
+    build stopped at that moment would carry on; held, it is taken right after.
+    """
+    signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)
 
 
 def _pool(workers: int) -> Any:
@@ -118,7 +137,8 @@ def in_parallel(items: Sequence[T], sizes: Sequence[int], job: Callable[[list[T]
     _job = job
     try:
         with _pool(count - 1) as pool:
-            futures = [pool.submit(_run_job, share) for share in shares[1:] if share]
+            with _signals_held():
+                futures = [pool.submit(_run_job, share) for share in shares[1:] if share]
             results = job(shares[0])
             for future in futures:
                 results += future.result()
@@ -127,6 +147,19 @@ def in_parallel(items: Sequence[T], sizes: Sequence[int], job: Callable[[list[T]
     finally:
         _job = None
     return results
+
+
+def _stop(pool: Any) -> None:
+    """End the workers now: one job failed or the build was stopped, so the others' work is wasted.
+
+    Without this, leaving the pool would wait for every PDF under way (SIGTERM or a failed
+    footnote check would take as long as the whole render).
+    """
+    import multiprocessing
+
+    pool.shutdown(wait=False, cancel_futures=True)
+    for child in multiprocessing.active_children():
+        child.terminate()
 
 
 def _failed_with(future: Any, kind: type) -> bool:
@@ -173,9 +206,14 @@ def each_in_worker(
     futures = []
     try:
         with _pool(workers) as pool:
-            futures = [pool.submit(_run_job, [i]) for i in range(len(items))]
-            for item, future in zip(items, futures, strict=True):
-                yield item, future.result()[0]
+            try:
+                with _signals_held():
+                    futures = [pool.submit(_run_job, [i]) for i in range(len(items))]
+                for item, future in zip(items, futures, strict=True):
+                    yield item, future.result()[0]
+            except BaseException:
+                _stop(pool)
+                raise
     except BrokenProcessPool:
         lost = [i for i, f in zip(items, futures, strict=False) if _failed_with(f, BrokenProcessPool)]
         unfinished = ", ".join(name(i) for i in lost)

@@ -249,31 +249,38 @@ def _needs_build(job: Job, manifest: dict[str, Any], force: bool) -> bool:
     )
 
 
-def _render_all(jobs: list[Job], workers: int, progress: Callable[[str], None]) -> dict[str, bytes]:
-    """Render every job; PDFs in parallel worker processes when there are several."""
+def _render_all(
+    jobs: list[Job], workers: int, progress: Callable[[str], None]
+) -> tuple[dict[str, bytes], list[Problem]]:
+    """Render every job; PDFs in parallel worker processes when there are several.
+
+    Returns the bytes by output name and WeasyPrint's warnings (a strict PDF job fails on them).
+    """
     rendered: dict[str, bytes] = {}
+    warnings: list[Problem] = []
     pdf_jobs = [j for j in jobs if j.pdf is not None]
     for job in jobs:
         if job.render is not None:
             rendered[job.output.path.name] = job.render()
     if not pdf_jobs:
-        return rendered
+        return rendered, warnings
     import weasyprint  # noqa: F401 - imported once here, inherited by forked workers
 
     from briefgen.common.parallel import each_in_worker
-    from briefgen.render.pdf import render_job
+    from briefgen.render.pdf import render_job_warned
 
     started = time.perf_counter()
 
-    def render(job: Job) -> bytes:
+    def render(job: Job) -> tuple[bytes, tuple[str, ...]]:
         assert job.pdf is not None, "only PDF jobs render in workers"
-        return render_job(job.pdf)
+        return render_job_warned(job.pdf)
 
-    for job, pdf in each_in_worker(pdf_jobs, render, workers, name=lambda j: j.output.path.name):
+    for job, (pdf, warned) in each_in_worker(pdf_jobs, render, workers, name=lambda j: j.output.path.name):
         progress(f"rendered {job.output.path.name}")
         rendered[job.output.path.name] = pdf
+        warnings += [Problem(job.output.path.name, None, None, f"WeasyPrint: {w}", "warning") for w in warned]
         job.output.seconds = time.perf_counter() - started
-    return rendered
+    return rendered, warnings
 
 
 def _record(
@@ -383,7 +390,8 @@ def build(request: BuildRequest, progress: Callable[[str], None] = lambda _msg: 
             raise FactBaseError([replace_severity(w) for w in warnings])
         jobs = plan(request, base, prepared, manifest)
         todo = [j for j in jobs if _needs_build(j, manifest, request.force)]
-        data = _render_all(todo, request.jobs, progress)
+        data, pdf_warnings = _render_all(todo, request.jobs, progress)
+        warnings = [*warnings, *pdf_warnings]
         _publish(request.output, jobs, data, manifest, lambda done: _record(manifest, jobs, done, fp, prepared))
         return BuildResult([j.output for j in jobs], warnings, _changes_of(jobs, manifest))
 
