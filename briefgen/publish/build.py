@@ -15,10 +15,9 @@ from briefgen.brief.audiences import Audience, available_audiences, load_audienc
 from briefgen.check import STALE_YEARS
 from briefgen.common.hashing import file_sha256, sha256_bytes, tree_digest
 from briefgen.common.paths import SHIPPED_TEMPLATES, weasyprint_release
-from briefgen.errors import BuildError, FactBaseError, Problem, UsageError
+from briefgen.errors import BuildError, FactBaseError, PartlyPublished, Problem, UsageError
 from briefgen.publish.output import (
     MANIFEST_NAME,
-    PartlyPublished,
     build_lock,
     manifest_bytes,
     publish,

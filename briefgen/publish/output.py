@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from briefgen.common.parallel import keep_from_workers, release_from_workers
-from briefgen.errors import BuildError
+from briefgen.errors import BuildError, PartlyPublished
 
 LOCK_NAME = ".briefgen.lock"
 MANIFEST_NAME = ".briefgen-manifest.json"
@@ -185,14 +185,6 @@ def terminate_as_exit() -> Iterator[None]:
 
 
 # --- publishing ----------------------------------------------------------------------------------
-
-
-class PartlyPublished(BuildError):
-    """Raised when a failed publish could not put every previous file back; names the new ones."""
-
-    def __init__(self, message: str, new: list[str]):
-        super().__init__(message)
-        self.new = new
 
 
 def _token() -> str:
