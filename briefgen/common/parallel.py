@@ -82,11 +82,11 @@ HELD_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
 @contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold SIGTERM and SIGINT while workers are forked, then take them.
+def signals_held() -> Iterator[None]:
+    """Hold SIGTERM and SIGINT for a moment that must not be cut in two, then take them.
 
-    A signal that arrives during fork()'s own callbacks is reported and ignored by Python, so a
-    build stopped at that moment would carry on; held, it is taken right after.
+    Forking workers is one: a signal that arrives during fork()'s own callbacks is reported and
+    ignored by Python, so a build stopped at that moment would carry on; held, it is taken after.
     """
     signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
     try:
@@ -137,11 +137,15 @@ def in_parallel(items: Sequence[T], sizes: Sequence[int], job: Callable[[list[T]
     _job = job
     try:
         with _pool(count - 1) as pool:
-            with _signals_held():
-                futures = [pool.submit(_run_job, share) for share in shares[1:] if share]
-            results = job(shares[0])
-            for future in futures:
-                results += future.result()
+            try:
+                with signals_held():
+                    futures = [pool.submit(_run_job, share) for share in shares[1:] if share]
+                results = job(shares[0])
+                for future in futures:
+                    results += future.result()
+            except BaseException:
+                _stop(pool)
+                raise
     except BrokenProcessPool:
         raise BuildError(f"a worker process died while reading {len(items)} file(s); {KILLED}") from None
     finally:
@@ -207,7 +211,7 @@ def each_in_worker(
     try:
         with _pool(workers) as pool:
             try:
-                with _signals_held():
+                with signals_held():
                     futures = [pool.submit(_run_job, [i]) for i in range(len(items))]
                 for item, future in zip(items, futures, strict=True):
                     yield item, future.result()[0]

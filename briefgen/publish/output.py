@@ -25,7 +25,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from briefgen.common.parallel import keep_from_workers, release_from_workers
+from briefgen.common.parallel import keep_from_workers, release_from_workers, signals_held
 from briefgen.errors import BuildError, PartlyPublished
 
 LOCK_NAME = ".briefgen.lock"
@@ -60,6 +60,19 @@ def _start_ticks(pid: int) -> str | None:
         return None
     fields = stat_line.rsplit(")", 1)[-1].split()
     return fields[19] if len(fields) > 19 else None  # field 22 of proc(5), counted after "pid (comm)"
+
+
+def _alive(pid: int, ticks: str) -> bool:
+    """Whether the process that recorded (pid, ticks) still runs (not another one with its pid)."""
+    if Path("/proc/self/stat").exists():
+        return _start_ticks(pid) == ticks
+    try:  # no /proc: the pid alone must do
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _wall_time(ticks: str) -> str:
@@ -110,7 +123,7 @@ def _who_holds(fd: int, path: Path, waited: float) -> str:
     if len(record) < 2 or not record[0].isdigit():
         return f"{head}; try again when it has finished"
     pid, ticks = int(record[0]), record[1]
-    if _start_ticks(pid) == ticks:
+    if _alive(pid, ticks):
         return f"{head}: pid {pid}, started {_wall_time(ticks)}; try again when it has finished"
     orphans = _holders(fd)
     left = " ".join(map(str, orphans)) if orphans else "(see `fuser " + str(path) + "`)"
@@ -287,14 +300,21 @@ def publish(directory: Path, files: dict[str, bytes]) -> None:
 
 
 def _swap_in(staged: list[tuple[Path, Path]], backups: list[Path], prefix: str) -> None:
+    # SIGTERM waits until every file is in or every one put back: a stop lands before or after.
+    with signals_held():
+        _swap_in_now(staged, backups, prefix)
+
+
+def _swap_in_now(staged: list[tuple[Path, Path]], backups: list[Path], prefix: str) -> None:
     published: list[tuple[Path, Path | None]] = []
     try:
         for target, temporary in staged:
             backup = _keep_previous(target, target.parent / f"{prefix}{target.name}.old.tmp")
             if backup is not None:
                 backups.append(backup)
-            os.replace(temporary, target)
+            # Recorded before the rename: putting back a file that was not replaced is harmless.
             published.append((target, backup))
+            os.replace(temporary, target)
     except BaseException as exc:
         unrestored = _roll_back(published)
         reason = f"{exc.strerror or exc}" if isinstance(exc, OSError) else None
