@@ -154,8 +154,9 @@ def build_lock(directory: Path, timeout: float) -> Iterator[None]:
                 if time.monotonic() >= deadline:
                     raise BuildError(_who_holds(fd, path, timeout)) from None
                 time.sleep(0.2)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()} {_start_ticks(os.getpid()) or 0}\n".encode("ascii"), 0)
+        with suppress(OSError):  # the record only serves the message of a build that waits; a full disk may refuse it
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()} {_start_ticks(os.getpid()) or 0}\n".encode("ascii"), 0)
         remove_stale_temporaries(directory)
         yield
     finally:
