@@ -193,7 +193,10 @@ def build(
     ] = False,
     force: Annotated[bool, typer.Option("--force", help="Rebuild even outputs that are up to date.")] = False,
     strict: Annotated[
-        bool, typer.Option("--strict", help="Fail on warnings (stale figures) as well as errors.")
+        bool,
+        typer.Option(
+            "--strict", help="Fail on warnings (stale figures, WeasyPrint's, refused fetches) as well as errors."
+        ),
     ] = False,
     as_json: Annotated[
         bool,
@@ -219,6 +222,7 @@ def build(
         changes=changes,
         force=force,
         strict=strict,
+        strict_pdf=strict,
         lock_timeout=wait,
     )
     interactive = not quiet and not as_json and sys.stderr.isatty()

@@ -62,3 +62,11 @@ class TemplateError(BriefgenError):
 
 class BuildError(BriefgenError):
     """Raised when a brief fails its own checks or cannot be written; nothing is written."""
+
+
+class PartlyPublished(BuildError):
+    """Raised when a failed publish could not put every previous file back; names the new ones."""
+
+    def __init__(self, message: str, new: list[str]):
+        super().__init__(message)
+        self.new = new

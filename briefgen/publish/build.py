@@ -15,8 +15,15 @@ from briefgen.brief.audiences import Audience, available_audiences, load_audienc
 from briefgen.check import STALE_YEARS
 from briefgen.common.hashing import file_sha256, sha256_bytes, tree_digest
 from briefgen.common.paths import MAX_TEMPLATE_FILES, SHIPPED_TEMPLATES, weasyprint_release
-from briefgen.errors import BuildError, FactBaseError, Problem, UsageError
-from briefgen.publish.output import build_lock, read_manifest, terminate_as_exit, write_atomic, write_manifest
+from briefgen.errors import BuildError, FactBaseError, PartlyPublished, Problem, UsageError
+from briefgen.publish.output import (
+    MANIFEST_NAME,
+    build_lock,
+    manifest_bytes,
+    publish,
+    read_manifest,
+    terminate_as_exit,
+)
 from briefgen.render.formats import PAPERS, formats_problem, output_name, paper_named
 
 if TYPE_CHECKING:  # loading, checking, selecting and PDF are imported when a build has work to do
@@ -108,6 +115,8 @@ def fingerprint(request: BuildRequest, prepared: datetime.date) -> str:
         str(request.changes),
         ",".join(request.audiences),
         ",".join(request.formats),
+        # What a build accepts: a --strict run after a lenient one must judge the warnings again.
+        f"strict={request.strict},strict_pdf={request.strict_pdf},stale_years={request.stale_years!r}",
     ]
     skip: tuple[str, ...] = FONT_SUFFIXES  # only a PDF reads fonts
     if "pdf" in request.formats:
@@ -158,7 +167,10 @@ def _plan_pdf(brief: Brief, request: BuildRequest, out: Output) -> Job:
     from briefgen.render.pdf import job_key, make_job
 
     job = make_job(brief, pdf_options(request))
-    return Job(out, job_key(job), pdf=job)
+    # A strict render fails on WeasyPrint's warnings, so a PDF rendered leniently is not one a
+    # strict build may keep: strictness is part of the key.
+    key = job_key(job) if not job.strict else sha256_bytes(f"{job_key(job)}\0strict".encode("ascii"))
+    return Job(out, key, pdf=job)
 
 
 def pdf_options(request: BuildRequest) -> PdfOptions:
@@ -236,26 +248,38 @@ def _needs_build(job: Job, manifest: dict[str, Any], force: bool) -> bool:
     )
 
 
-def _render_all(jobs: list[Job], workers: int, progress: Callable[[str], None]) -> dict[str, bytes]:
-    """Render every job; PDFs in parallel worker processes when there are several."""
+def _render_all(
+    jobs: list[Job], workers: int, progress: Callable[[str], None]
+) -> tuple[dict[str, bytes], list[Problem]]:
+    """Render every job; PDFs in parallel worker processes when there are several.
+
+    Returns the bytes by output name and WeasyPrint's warnings (a strict PDF job fails on them).
+    """
     rendered: dict[str, bytes] = {}
+    warnings: list[Problem] = []
     pdf_jobs = [j for j in jobs if j.pdf is not None]
     for job in jobs:
         if job.render is not None:
             rendered[job.output.path.name] = job.render()
     if not pdf_jobs:
-        return rendered
+        return rendered, warnings
     import weasyprint  # noqa: F401 - imported once here, inherited by forked workers
 
     from briefgen.common.parallel import each_in_worker
-    from briefgen.render.pdf import render_job
+    from briefgen.render.pdf import render_job_warned
 
     started = time.perf_counter()
-    for job, pdf in each_in_worker(pdf_jobs, lambda j: render_job(j.pdf), workers):  # type: ignore[arg-type]
+
+    def render(job: Job) -> tuple[bytes, tuple[str, ...]]:
+        assert job.pdf is not None, "only PDF jobs render in workers"
+        return render_job_warned(job.pdf)
+
+    for job, (pdf, warned) in each_in_worker(pdf_jobs, render, workers, name=lambda j: j.output.path.name):
         progress(f"rendered {job.output.path.name}")
         rendered[job.output.path.name] = pdf
+        warnings += [Problem(job.output.path.name, None, None, f"WeasyPrint: {w}", "warning") for w in warned]
         job.output.seconds = time.perf_counter() - started
-    return rendered
+    return rendered, warnings
 
 
 def _record(
@@ -298,6 +322,48 @@ def _changes_of(jobs: list[Job], manifest: dict[str, Any]) -> dict[str, dict[str
     return found
 
 
+# A PDF's fonts carry the brief date as seconds since 1904-01-01 (OpenType's epoch).
+EARLIEST_PDF_DATE = datetime.date(1904, 1, 1)
+
+
+def _check_date(prepared: datetime.date, formats: tuple[str, ...]) -> None:
+    if "pdf" in formats and prepared < EARLIEST_PDF_DATE:
+        raise UsageError(
+            f"a PDF cannot carry the date {prepared.isoformat()}: its fonts count time from "
+            f"{EARLIEST_PDF_DATE.isoformat()}; give a later --date or build Markdown only"
+        )
+
+
+def _publish(directory: Path, jobs: list[Job], data: dict[str, bytes], previous: dict[str, Any], record: Any) -> None:
+    """Write every new output, the files beside them and then the manifest together, or none of them."""
+    files: dict[str, bytes] = {}
+    for job in jobs:
+        if job.output.path.name in data:
+            for name, extra in job.extras.items():
+                files[name] = data[name] = extra
+            files[job.output.path.name] = data[job.output.path.name]
+        else:
+            job.output.status = "up to date"
+    new = record(data)
+    files[MANIFEST_NAME] = manifest_bytes(new)
+    try:
+        publish(directory, files)
+    except PartlyPublished as exc:
+        _record_partial(directory, previous, new, exc.new)
+        raise
+
+
+def _record_partial(directory: Path, previous: dict[str, Any], new: dict[str, Any], names: list[str]) -> None:
+    """After a publish that could not be undone, a manifest that says which files are new."""
+    outputs = dict(previous.get("outputs", {}))
+    outputs.update({name: new["outputs"][name] for name in names if name in new.get("outputs", {})})
+    partial = {**previous, "version": 1, "fingerprint": "", "outputs": outputs, "incomplete": names}
+    try:
+        publish(directory, {MANIFEST_NAME: manifest_bytes(partial)})
+    except BuildError:
+        pass  # the error already names the new files
+
+
 def build(request: BuildRequest, progress: Callable[[str], None] = lambda _msg: None) -> BuildResult:
     """Build every requested brief; write nothing unless all of them pass their checks."""
     if not request.audiences:
@@ -311,6 +377,7 @@ def build(request: BuildRequest, progress: Callable[[str], None] = lambda _msg: 
     for name in request.audiences:
         load_audience(name, request.templates)
     prepared = brief_date(request.prepared)
+    _check_date(prepared, request.formats)
     with terminate_as_exit(), build_lock(request.output, request.lock_timeout):
         manifest = read_manifest(request.output)
         fp = fingerprint(request, prepared)
@@ -324,16 +391,9 @@ def build(request: BuildRequest, progress: Callable[[str], None] = lambda _msg: 
             raise FactBaseError([replace_severity(w) for w in warnings])
         jobs = plan(request, base, prepared, manifest)
         todo = [j for j in jobs if _needs_build(j, manifest, request.force)]
-        data = _render_all(todo, request.jobs, progress)
-        for job in jobs:
-            if job.output.path.name in data:
-                for name, extra in job.extras.items():
-                    write_atomic(request.output / name, extra)
-                    data[name] = extra
-                write_atomic(job.output.path, data[job.output.path.name])
-            else:
-                job.output.status = "up to date"
-        write_manifest(request.output, _record(manifest, jobs, data, fp, prepared))
+        data, pdf_warnings = _render_all(todo, request.jobs, progress)
+        warnings = [*warnings, *pdf_warnings]
+        _publish(request.output, jobs, data, manifest, lambda done: _record(manifest, jobs, done, fp, prepared))
         return BuildResult([j.output for j in jobs], warnings, _changes_of(jobs, manifest))
 
 

@@ -213,6 +213,11 @@ def job_key(job: PdfJob) -> str:
 
 def render_job(job: PdfJob) -> bytes:
     """Render, then verify every footnote; a PDF that fails is an error, never an output."""
+    return render_job_warned(job)[0]
+
+
+def render_job_warned(job: PdfJob) -> tuple[bytes, tuple[str, ...]]:
+    """render_job, with what WeasyPrint warned (errors under job.strict) for the build to report."""
     import weasyprint
 
     identifier = hashlib.sha256(job.html.encode("utf-8")).hexdigest()[:32].encode("ascii")
@@ -239,4 +244,4 @@ def render_job(job: PdfJob) -> bytes:
         raise BuildError(f"{job.name}: the PDF lost or misplaced footnotes; nothing written:\n{listing}")
     if job.strict and warnings:
         raise BuildError(f"{job.name}: WeasyPrint warned: " + "; ".join(warnings[:5]))
-    return pdf
+    return pdf, tuple(warnings)
