@@ -232,7 +232,8 @@ def make_environment(user_templates: Path | None, fmt: str) -> sandbox.BriefSand
         source_descriptor=expects("source_descriptor", Source, datetime.date)(source_descriptor),
         source_summary=expects("source_summary", Brief)(brief_source_summary),
         figure_name=expects("figure_name", Brief, Series)(
-            lambda brief, series: figure_name(brief.audience.name, series.figure)
+            # briefgen's own file name, a link target: nothing to escape
+            lambda brief, series: Safe(figure_name(brief.audience.name, series.figure))
         ),
     )
     env.filters["raw"] = lambda v: Safe(v)
