@@ -303,6 +303,19 @@ def test_huge_literal_is_not_a_huge_cache_entry(base, tmp_path):
     assert max(p.stat().st_size for p in stored) < 1 << 20
 
 
+def test_compiled_templates_of_another_briefgen_are_not_loaded(base, tmp_path, monkeypatch):
+    """The sandbox shapes compiled code (checked `~`), so code cached by another version must not be reused."""
+    assert run("--facts", base, "build", "-o", tmp_path / "a", "-a", "defence").exit_code == 0
+    root = cache.cache_dir()
+    assert root is not None
+    first = {p.name for p in (root / "templates").glob("__jinja2_*.cache")}
+    assert first
+    monkeypatch.setattr(cache, "code_digest", lambda: "another version of briefgen")
+    assert run("--facts", base, "build", "-o", tmp_path / "b", "-a", "defence").exit_code == 0
+    second = {p.name for p in (root / "templates").glob("__jinja2_*.cache")}
+    assert second - first, "the other version's entries must be compiled and stored anew"
+
+
 # --- text that cannot change Markdown structure -----------------------------------------------------
 
 MD = MarkdownIt("commonmark").enable("table")

@@ -95,8 +95,9 @@ def write(kind: str, key: str, value: Any) -> None:
 def template_cache() -> Any | None:
     """A Jinja bytecode cache in the cache directory: templates compile once, not on every build.
 
-    Bounded: a template whose code is over 1 MiB (a huge literal, or a constant Jinja folded at compile
-    time) is compiled on each build instead of stored, and only the 64 newest entries are kept.
+    Keyed by briefgen's own code as well as the template's name and source, since the sandbox shapes
+    the compiled code. Bounded: a template whose code is over 1 MiB (a huge literal, or a constant Jinja
+    folded at compile time) is compiled on each build instead of stored; the 64 newest entries are kept.
     """
     root = cache_dir()
     if root is None:
@@ -108,6 +109,10 @@ def template_cache() -> Any | None:
     entry_max, entries_max = 1 << 20, 64
 
     class BoundedBytecodeCache(jinja2.FileSystemBytecodeCache):
+        def get_cache_key(self, name: str, filename: str | None = None) -> str:
+            # Code compiled by another version of briefgen (another sandbox) is never loaded.
+            return super().get_cache_key(f"{code_digest()}:{name}", filename)
+
         def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
             if bucket.code is None or len(marshal.dumps(bucket.code)) > entry_max:
                 return

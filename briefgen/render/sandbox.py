@@ -57,7 +57,10 @@ class TemplateLimit(jinja2.TemplateRuntimeError):
 
 def is_record(obj: Any) -> bool:
     """One of briefgen's own frozen dataclasses (a Brief, a Fact, a Source ...)."""
-    kind = type(obj)
+    return _record_type(type(obj))
+
+
+def _record_type(kind: type) -> bool:
     return (
         dataclasses.is_dataclass(kind)
         and kind.__dataclass_params__.frozen  # type: ignore[attr-defined]
@@ -65,16 +68,28 @@ def is_record(obj: Any) -> bool:
     )
 
 
+_INSPECTABLE: dict[type, bool] = {}  # decided once per type: this runs on every `.` of every template
+
+
+def _inspectable_type(kind: type) -> bool:
+    found = _INSPECTABLE.get(kind)
+    if found is None:
+        found = _INSPECTABLE[kind] = issubclass(kind, PLAIN + JINJA_HELPERS) or _record_type(kind)
+    return found
+
+
 def inspectable(obj: Any) -> bool:
     """Whether a template may look at the attributes of obj."""
-    return isinstance(obj, PLAIN + JINJA_HELPERS) or is_record(obj)
+    return _inspectable_type(type(obj))
 
 
 def plain_value(value: Any) -> bool:
     """Whether a template may hold value: plain data, a record, a Jinja helper, or a method of one of those."""
+    if _inspectable_type(type(value)):
+        return True
     if isinstance(value, (types.MethodType, types.BuiltinMethodType)):
         return inspectable(value.__self__)
-    return inspectable(value) or isinstance(value, jinja2.Undefined)
+    return isinstance(value, jinja2.Undefined)
 
 
 def limit(message: str) -> TemplateLimit:

@@ -37,7 +37,7 @@ _MD_ENUMERATOR = re.compile(r"^(\(?)(\d{1,9}|[A-Za-z]|[ivxlcdmIVXLCDM]+)([.)])(?
 # What GitHub and pandoc's GFM turn into links without any markup: `http://…`, `www.…`, and, for
 # linkifiers that guess (markdown-it's linkify), any `name.tld`; escaping the ':' or '.' keeps the text.
 _MD_SCHEME = re.compile(r"(?i)\b(https?|ftp|mailto|file|ssh|git|irc|xmpp|tel)(:)")
-_MD_DOMAIN_DOT = re.compile(r"(?<=[A-Za-z0-9-])\.(?=(?:[A-Za-z0-9-]+\.)*[A-Za-z]{2,}\b)")
+_MD_DOMAIN_DOT = re.compile(r"\.(?<=[A-Za-z0-9-]\.)(?=(?:[A-Za-z0-9-]+\.)*[A-Za-z]{2,}\b)")  # a literal first: fast
 _MD_SLASHES = re.compile(r"(?<![\w:/\\])//(?=\w)")
 
 
@@ -47,9 +47,11 @@ def md_escape(text: str) -> str:
         return str(text)  # the spaces a template puts between sentences
     text = " ".join(str(text).split())
     escaped = _MD_SPECIAL.sub(r"\\\1", text)
-    escaped = _MD_SCHEME.sub(r"\1\\\2", escaped)
+    if ":" in escaped:
+        escaped = _MD_SCHEME.sub(r"\1\\\2", escaped)
     escaped = _MD_DOMAIN_DOT.sub(r"\\.", escaped)
-    escaped = _MD_SLASHES.sub(r"\\//", escaped)
+    if "//" in escaped:
+        escaped = _MD_SLASHES.sub(r"\\//", escaped)
     escaped = _MD_ENUMERATOR.sub(_escape_enumerator, escaped)
     return _MD_LEADING.sub(lambda m: "\\" + m[0], escaped)
 
