@@ -123,7 +123,7 @@ def test_markdown_forgery_is_escaped(base, tmp_path):
     assert result.exit_code == 0, result.stderr
     text = (tmp_path / "out" / "historical-brief.md").read_text()
     line = next(ln for ln in text.splitlines() if "fake note" in ln)
-    assert "\\[link\\](http://x.example)" in line and "!\\[img\\]" in line and "\\<script\\>" in line
+    assert "\\[link\\](http\\://x\\.example)" in line and "!\\[img\\]" in line and "\\<script\\>" in line
     assert "\\[\\^a\\]: In 2009" in line and "\\|" in line
     assert not any(ln.startswith("[^a]") for ln in text.splitlines())
 

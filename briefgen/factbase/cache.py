@@ -93,14 +93,39 @@ def write(kind: str, key: str, value: Any) -> None:
 
 
 def template_cache() -> Any | None:
-    """A Jinja bytecode cache in the cache directory: templates compile once, not on every build."""
+    """A Jinja bytecode cache in the cache directory: templates compile once, not on every build.
+
+    Keyed by briefgen's own code as well as the template's name and source, since the sandbox shapes
+    the compiled code. Bounded: a template whose code is over 1 MiB (a huge literal, or a constant Jinja
+    folded at compile time) is compiled on each build instead of stored; the 64 newest entries are kept.
+    """
     root = cache_dir()
     if root is None:
         return None
+    import marshal
+
     import jinja2
+
+    entry_max, entries_max = 1 << 20, 64
+
+    class BoundedBytecodeCache(jinja2.FileSystemBytecodeCache):
+        def get_cache_key(self, name: str, filename: str | None = None) -> str:
+            # Code compiled by another version of briefgen (another sandbox) is never loaded.
+            return super().get_cache_key(f"{code_digest()}:{name}", filename)
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            if bucket.code is None or len(marshal.dumps(bucket.code)) > entry_max:
+                return
+            super().dump_bytecode(bucket)
+            try:
+                found = sorted(Path(self.directory).glob("__jinja2_*.cache"), key=lambda p: p.stat().st_mtime)
+                for old in found[:-entries_max]:
+                    old.unlink(missing_ok=True)
+            except OSError:
+                pass  # another build pruned first; the bound holds on the next store
 
     try:
         (root / "templates").mkdir(mode=0o700, exist_ok=True)
     except OSError:
         return None
-    return jinja2.FileSystemBytecodeCache(str(root / "templates"))
+    return BoundedBytecodeCache(str(root / "templates"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from collections.abc import Callable
@@ -11,15 +12,15 @@ from typing import Any
 
 import jinja2
 import markupsafe
-from jinja2.sandbox import SandboxedEnvironment
 
 from briefgen import __version__
 from briefgen.brief.analysis import source_descriptor, source_summary
-from briefgen.brief.selection import Brief, Citation, Note, Sentence
+from briefgen.brief.selection import Brief, Caption, Citation, Note, Sentence, Series
 from briefgen.common.paths import SHIPPED_TEMPLATES
 from briefgen.errors import TemplateError
 from briefgen.factbase import cache
 from briefgen.factbase.sources import Source
+from briefgen.render import sandbox
 
 
 class Safe(str):
@@ -29,16 +30,37 @@ class Safe(str):
 # Backslash-escape what Markdown (CommonMark and pandoc) would read as markup: emphasis, links,
 # footnote calls, HTML, tables, code, math, citations and entities.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~$@&{}#^])")
+# What makes a block when text starts a line: a list item (`- `, `+ `, `1. `, `1) `, `A) `, `(i) `),
+# a definition (`: `), a setext underline (`===`, `---`). `#`, `>`, `*` and `|` are escaped everywhere.
+_MD_LEADING = re.compile(r"^[-+=:]")
+_MD_ENUMERATOR = re.compile(r"^(\(?)(\d{1,9}|[A-Za-z]|[ivxlcdmIVXLCDM]+)([.)])(?=\s|$)")
+# What GitHub and pandoc's GFM turn into links without any markup: `http://…`, `www.…`, and, for
+# linkifiers that guess (markdown-it's linkify), any `name.tld`; escaping the ':' or '.' keeps the text.
+_MD_SCHEME = re.compile(r"(?i)\b(https?|ftp|mailto|file|ssh|git|irc|xmpp|tel)(:)")
+_MD_DOMAIN_DOT = re.compile(r"\.(?<=[A-Za-z0-9-]\.)(?=(?:[A-Za-z0-9-]+\.)*[A-Za-z]{2,}\b)")  # a literal first: fast
+_MD_SLASHES = re.compile(r"(?<![\w:/\\])//(?=\w)")
 
 
 def md_escape(text: str) -> str:
-    """Escape fact text so that it prints literally in Markdown."""
+    """Escape fact text so that it prints literally in Markdown: no markup, no block, no link of its own."""
     if not str(text).strip():
         return str(text)  # the spaces a template puts between sentences
     text = " ".join(str(text).split())
     escaped = _MD_SPECIAL.sub(r"\\\1", text)
-    # A line that starts with a number and a dot, a dash or a plus would become a list item.
-    return re.sub(r"^(\d+)\.(\s)", r"\1\\.\2", escaped).lstrip()
+    if ":" in escaped:
+        escaped = _MD_SCHEME.sub(r"\1\\\2", escaped)
+    escaped = _MD_DOMAIN_DOT.sub(r"\\.", escaped)
+    if "//" in escaped:
+        escaped = _MD_SLASHES.sub(r"\\//", escaped)
+    escaped = _MD_ENUMERATOR.sub(_escape_enumerator, escaped)
+    return _MD_LEADING.sub(lambda m: "\\" + m[0], escaped)
+
+
+def _escape_enumerator(m: re.Match[str]) -> str:
+    # pandoc reads a capital letter and a period followed by one space as an initial ("A. Author"), not a list.
+    if not m[1] and m[3] == "." and len(m[2]) == 1 and m[2].isupper():
+        return m[0]
+    return ("\\(" if m[1] else "") + m[2] + "\\" + m[3]
 
 
 @dataclass(frozen=True)
@@ -131,24 +153,41 @@ def html_cite(sentence: Sentence) -> Safe:
     return Safe(HTML.escape(sentence.text) + html_call(sentence))
 
 
+def expects(what: str, *kinds: type | tuple[type, ...]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A filter or global that refuses, as a template error, arguments it was not made for."""
+
+    def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
+        def checked(*args: Any) -> Any:
+            for value, kind in zip(args, kinds, strict=False):
+                if not isinstance(value, kind):
+                    wanted = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+                    raise jinja2.TemplateRuntimeError(f"'{what}' needs a {wanted}, not a {type(value).__name__}")
+            return func(*args)
+
+        return checked
+
+    return wrap
+
+
+SENTENCE = (Sentence, Caption)
 FORMATS: dict[str, dict[str, Any]] = {
     "md": {
         "suffix": ".md.j2",
         "escape": MD.escape,
         "filters": {
-            "cite": md_cite,
-            "note": lambda note: Safe(note_text(note, MD)),
-            "reference": lambda source: Safe(source_entry(source, MD)),
+            "cite": expects("cite", SENTENCE)(md_cite),
+            "note": expects("note", Note)(lambda note: Safe(note_text(note, MD))),
+            "reference": expects("reference", Source)(lambda source: Safe(source_entry(source, MD))),
         },
     },
     "html": {
         "suffix": ".html.j2",
         "escape": HTML.escape,
         "filters": {
-            "chart_uri": lambda series: Safe(svg_data_uri(series)),
-            "cite": html_cite,
-            "call": html_call,
-            "reference": lambda source: Safe(source_entry(source, HTML)),
+            "chart_uri": expects("chart_uri", Series)(lambda series: Safe(svg_data_uri(series))),
+            "cite": expects("cite", SENTENCE)(html_cite),
+            "call": expects("call", SENTENCE)(html_call),
+            "reference": expects("reference", Source)(lambda source: Safe(source_entry(source, HTML))),
         },
     },
 }
@@ -171,16 +210,23 @@ def figure_name(audience: str, number: int) -> str:
     return name(audience, number)
 
 
-def _finalize(escape):
+PRINTABLE = (str, int, float, datetime.date, jinja2.Undefined)
+
+
+def _finalize(escape: Callable[[str], str]) -> Callable[[Any], Any]:
     def finalize(value: Any) -> Any:
         if isinstance(value, Safe) or value is None:
             return value if value is not None else ""
+        if not isinstance(value, PRINTABLE):
+            # A record's printed form is Python's, not the brief's, and would show file paths.
+            kind = type(value).__name__
+            raise jinja2.TemplateRuntimeError(f"a template prints text, numbers and dates, not a {kind}")
         return escape(str(value))
 
     return finalize
 
 
-def make_environment(user_templates: Path | None, fmt: str) -> jinja2.Environment:
+def make_environment(user_templates: Path | None, fmt: str) -> sandbox.BriefSandbox:
     """A strict, sandboxed environment: user templates first, shipped ones behind, '!default/' for extending."""
     shipped = jinja2.FileSystemLoader(str(SHIPPED_TEMPLATES))
     loaders: list[jinja2.BaseLoader] = []
@@ -188,7 +234,7 @@ def make_environment(user_templates: Path | None, fmt: str) -> jinja2.Environmen
         loaders.append(jinja2.FileSystemLoader(str(user_templates)))
     loaders += [jinja2.PrefixLoader({"!default": shipped}), shipped]
     spec = FORMATS[fmt]
-    env = SandboxedEnvironment(
+    env = sandbox.BriefSandbox(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
         finalize=_finalize(spec["escape"]),
@@ -200,36 +246,92 @@ def make_environment(user_templates: Path | None, fmt: str) -> jinja2.Environmen
     )
     env.filters.update(spec["filters"])
     env.globals.update(
-        source_descriptor=source_descriptor,
-        source_summary=brief_source_summary,
-        figure_name=lambda brief, series: figure_name(brief.audience.name, series.figure),
+        source_descriptor=expects("source_descriptor", Source, datetime.date)(source_descriptor),
+        source_summary=expects("source_summary", Brief)(brief_source_summary),
+        figure_name=expects("figure_name", Brief, Series)(
+            # briefgen's own file name, a link target: nothing to escape
+            lambda brief, series: Safe(figure_name(brief.audience.name, series.figure))
+        ),
     )
     env.filters["raw"] = lambda v: Safe(v)
     env.filters["yamlstr"] = lambda v: Safe(json.dumps(str(v), ensure_ascii=False))
+    env.finish_filters()
     return env
 
 
 def render(brief: Brief, fmt: str, user_templates: Path | None, extra: dict[str, Any] | None = None) -> str:
-    """Render the brief in the given format; a template error names the template and line."""
+    """Render the brief in the given format.
+
+    A template's own error (Jinja's, the sandbox's, or one raised by its expressions, such as `1/0`)
+    becomes a TemplateError naming the template and line; briefgen's own bugs keep their traceback.
+    """
     env = make_environment(user_templates, fmt)
     name = brief.audience.template + FORMATS[fmt]["suffix"]
     context = {"brief": brief, "version": __version__, **(extra or {})}
     try:
-        return env.get_template(name).render(context)
+        return env.render(env.get_template(name), context, sandbox.RENDER_SECONDS)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: template syntax error: {exc.message}") from None
     except jinja2.TemplateNotFound as exc:
         raise TemplateError(f"template '{exc.name}' not found in {user_templates} or the shipped templates") from None
-    except (jinja2.UndefinedError, jinja2.exceptions.SecurityError, TypeError, ValueError) as exc:
-        raise TemplateError(f"{name}:{_template_line(exc)}: {exc}") from None
+    except jinja2.TemplateError as exc:  # undefined names, the sandbox's refusals and limits
+        raise TemplateError(f"{_where(exc, name, user_templates)}: {exc}") from None
+    except RecursionError as exc:
+        if not raised_by_template(exc):
+            raise
+        message = (
+            "nested too deep (a template that includes or extends itself, or an expression in thousands of brackets?)"
+        )
+        raise TemplateError(f"{_where(exc, name, user_templates)}: {message}") from None
+    except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError, MemoryError) as exc:
+        if not raised_by_template(exc):
+            raise  # a bug in briefgen: keep the traceback
+        raise TemplateError(f"{_where(exc, name, user_templates)}: {type(exc).__name__}: {exc}") from None
 
 
-def _template_line(exc: BaseException) -> str:
-    """The template line an error happened on, read from the traceback Jinja rewrites."""
+_JINJA_CODE = (str(Path(jinja2.__file__).parent), str(Path(markupsafe.__file__).parent), sandbox.__file__)
+
+
+def _template_frame(frame: Any) -> bool:
+    """A frame of template code (Jinja rewrites these to the template's file and line)."""
+    return "__jinja_exception__" in frame.f_globals or "__jinja_template__" in frame.f_globals
+
+
+def _frames(exc: BaseException) -> list[Any]:
+    found = []
     tb = exc.__traceback__
-    line = "?"
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename.endswith(".j2"):
-            line = str(tb.tb_lineno)
+        found.append(tb)
         tb = tb.tb_next
-    return line
+    return found
+
+
+def raised_by_template(exc: BaseException) -> bool:
+    """Whether exc comes from a template: its own expression, or Jinja reading it, not briefgen's code.
+
+    The innermost frame behind exc that is not Jinja's or the sandbox's decides: a template's code,
+    or `render` itself (Jinja parsing or compiling a template), make it the template's error.
+    """
+    for tb in reversed(_frames(exc)):
+        frame = tb.tb_frame
+        if _template_frame(frame) or frame.f_code is render.__code__:
+            return True
+        if not frame.f_code.co_filename.startswith(_JINJA_CODE):
+            return False  # briefgen's code (a filter, a record's property) raised it
+    return False
+
+
+def _where(exc: BaseException, top: str, user_templates: Path | None) -> str:
+    """`template:line` of the innermost template frame behind exc, the template named as its loader knows it."""
+    for tb in reversed(_frames(exc)):
+        if _template_frame(tb.tb_frame):
+            return f"{_template_name(tb.tb_frame.f_code.co_filename, user_templates)}:{tb.tb_lineno}"
+    return top  # raised outside any template's code: the brief as a whole is over a limit
+
+
+def _template_name(filename: str, user_templates: Path | None) -> str:
+    path = Path(filename)
+    for root, prefix in ((user_templates, ""), (SHIPPED_TEMPLATES, "!default/")):
+        if root is not None and path.is_relative_to(root):
+            return prefix + path.relative_to(root).as_posix()
+    return filename
