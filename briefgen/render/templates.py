@@ -131,6 +131,7 @@ FORMATS: dict[str, dict[str, Any]] = {
         "escape": HTML.escape,
         "filters": {
             "chart_uri": lambda series: Safe(svg_data_uri(series)),
+            "chart_alt": lambda series: chart_alt(series),  # plain text, escaped like any value
             "cite": html_cite,
             "call": html_call,
             "reference": lambda source: Safe(source_entry(source, HTML)),
@@ -148,6 +149,12 @@ def svg_data_uri(series: Any) -> str:
     from briefgen.render.charts import svg_data_uri as uri
 
     return uri(series)
+
+
+def chart_alt(series: Any) -> str:
+    from briefgen.render.charts import chart_alt as alt
+
+    return alt(series)
 
 
 def figure_name(audience: str, number: int) -> str:
