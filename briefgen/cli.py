@@ -177,7 +177,8 @@ def build(
     ] = None,
     paper: Annotated[str | None, typer.Option("--paper", help="PDF paper size: A4 or Letter [default: A4].")] = None,
     archival: Annotated[
-        bool, typer.Option("--archival", help="PDF/A-3b with the brief's Markdown and JSON attached.")
+        bool,
+        typer.Option("--archival", help="PDF/A-3u (and tagged PDF/UA-1) with the brief's Markdown and JSON attached."),
     ] = False,
     changes: Annotated[
         bool, typer.Option("--changes", help="Add a section on facts added or removed since the previous edition.")

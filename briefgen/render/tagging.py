@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 from xml.etree import ElementTree
 
-import pydyf
+import pydyf  # type: ignore[import-untyped]  # no stubs; WeasyPrint's PDF writer
 import weasyprint.pdf
 from weasyprint.formatting_structure import boxes
 from weasyprint.pdf import pdfa, pdfua
@@ -87,11 +87,11 @@ class TaggedStream(Stream):
 def tagged_streams() -> Iterator[None]:
     """Draw with TaggedStream for the time of one render (WeasyPrint reads the class from its module)."""
     original = weasyprint.pdf.Stream
-    weasyprint.pdf.Stream = TaggedStream  # type: ignore[misc]
+    weasyprint.pdf.Stream = TaggedStream
     try:
         yield
     finally:
-        weasyprint.pdf.Stream = original  # type: ignore[misc]
+        weasyprint.pdf.Stream = original
 
 
 def _object(pdf: pydyf.PDF, reference: bytes | str) -> Any:
@@ -134,7 +134,9 @@ def _in_head(cell: Any, family: dict[Any, dict[str, Any]]) -> bool:
     return group is not None and group.tag == "thead"
 
 
-def accessible(pdf: pydyf.PDF, metadata: Any, document: Any, page_streams: list[Any], attachments: Any, compress: bool) -> None:
+def accessible(
+    pdf: pydyf.PDF, metadata: Any, document: Any, page_streams: list[Any], attachments: Any, compress: bool
+) -> None:
     pdfua.pdfua(pdf, metadata, document, page_streams, attachments, compress)
     complete_structure(pdf, document, page_streams)
 
@@ -164,12 +166,21 @@ def both_identifications(metadata: Any, variant: str, version: int, conformance:
     schemas = ElementTree.SubElement(extension, f"{{{PDFAEXT}}}schemas")
     bag = ElementTree.SubElement(schemas, f"{{{NS['rdf']}}}Bag")
     schema = ElementTree.SubElement(bag, f"{{{NS['rdf']}}}li", {f"{{{NS['rdf']}}}parseType": "Resource"})
-    for name, text in (("schema", "PDF/UA identification schema"), ("namespaceURI", NS["pdfuaid"]), ("prefix", "pdfuaid")):
+    for name, text in (
+        ("schema", "PDF/UA identification schema"),
+        ("namespaceURI", NS["pdfuaid"]),
+        ("prefix", "pdfuaid"),
+    ):
         ElementTree.SubElement(schema, f"{{{PDFASCHEMA}}}{name}").text = text
     properties = ElementTree.SubElement(schema, f"{{{PDFASCHEMA}}}property")
     seq = ElementTree.SubElement(properties, f"{{{NS['rdf']}}}Seq")
     part = ElementTree.SubElement(seq, f"{{{NS['rdf']}}}li", {f"{{{NS['rdf']}}}parseType": "Resource"})
-    for name, text in (("name", "part"), ("valueType", "Integer"), ("category", "internal"), ("description", "PDF/UA part")):
+    for name, text in (
+        ("name", "part"),
+        ("valueType", "Integer"),
+        ("category", "internal"),
+        ("description", "PDF/UA part"),
+    ):
         ElementTree.SubElement(part, f"{{{PDFAPROPERTY}}}{name}").text = text
     return ElementTree.tostring(rdf, encoding="utf-8")
 
