@@ -290,14 +290,15 @@ def brief_builds(base: Path, runs: int, work: Path) -> tuple[dict[str, Stats], l
     return found, rows
 
 
-def weasyprint_floor(base: Path, runs: int, work: Path) -> Stats:
-    """WeasyPrint alone on the HTML briefgen renders for the one-audience PDF build."""
+def weasyprint_floor(base: Path, runs: int, work: Path, tagged: bool = False) -> Stats:
+    """WeasyPrint alone on the HTML briefgen renders for the one-audience PDF build (tagged as briefgen tags)."""
     html = work / f"{AUDIENCE}.html"
     cmd = [PYTHON, str(HERE / "brief_html.py"), str(base), AUDIENCE, str(html)]
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=work, env=ENV)
     if done.returncode:
         return Stats(0, 0, 0, 0, 1, done.stderr, f"brief_html.py: {error_of(done.stderr.strip().splitlines()[-1])}")
-    return measure([PYTHON, str(HERE / "floor_weasyprint.py"), str(html), done.stdout.strip()], runs, work)
+    tagging = ["--tagged"] if tagged else []
+    return measure([PYTHON, str(HERE / "floor_weasyprint.py"), str(html), done.stdout.strip(), *tagging], runs, work)
 
 
 def floors(base: Path, runs: int, work: Path, md_1k: Path | None) -> dict[str, Stats | None]:
@@ -305,6 +306,7 @@ def floors(base: Path, runs: int, work: Path, md_1k: Path | None) -> dict[str, S
     found: dict[str, Stats | None] = {
         "startup": measure([PYTHON, str(HERE / "floor_startup.py")], runs, work),
         "weasyprint": weasyprint_floor(base, runs, work),
+        "tagged": weasyprint_floor(base, runs, work, tagged=True),
         "pandoc": None,
     }
     pandoc = shutil.which("pandoc")
@@ -336,6 +338,7 @@ def ratios(builds: dict[str, Stats], fl: dict[str, Stats | None], scale: Scaling
             f"md build ({AUDIENCE}), warm cache / start-up floor", builds[f"md {AUDIENCE} warm"], fl["startup"], 1.3
         ),
         ratio_row(f"PDF build ({AUDIENCE}) / WeasyPrint floor", builds[f"pdf {AUDIENCE}"], fl["weasyprint"], 1.2),
+        ratio_row("tagged PDF (PDF/UA-1) / WeasyPrint untagged, same HTML", fl["tagged"], fl["weasyprint"], 1.25),
         ratio_row("no-op rebuild / start-up floor", builds["noop"], fl["startup"], 1.3),
         ratio_row("build --all / sum of the 6 single builds", builds["all"], total, 0.65),
         ratio_row(

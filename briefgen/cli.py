@@ -185,7 +185,7 @@ def build(
         bool | None,
         typer.Option(
             "--archival/--no-archival",
-            help="PDF/A-3b with the brief's Markdown and JSON attached [default: from briefgen.toml, else off].",
+            help="PDF/A-3u (tagged) with the Markdown and JSON attached [default: from briefgen.toml, else off].",
         ),
     ] = None,
     changes: Annotated[

@@ -33,7 +33,7 @@ class Settings:
     marking: str | None = None  # handling marking printed in the PDF header, e.g. UNCLASSIFIED
     paper: str = "A4"
     author: str = "briefgen"  # PDF metadata author: who prepares the briefs
-    archival: bool = False  # PDF/A-3b with the brief's Markdown and JSON attached
+    archival: bool = False  # PDF/A-3u (tagged) with the brief's Markdown and JSON attached
     stale_years: float = STALE_YEARS  # check warns of a figure this much older than a newer value of its metric
 
     def merged(self, values: Mapping[str, Any], where: str = "option") -> Settings:

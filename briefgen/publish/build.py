@@ -45,7 +45,7 @@ class BuildRequest:
     marking: str | None = None
     paper: str = "A4"
     author: str = "briefgen"
-    archival: bool = False  # PDF/A-3b with the Markdown and JSON of the brief attached
+    archival: bool = False  # PDF/A-3u (tagged) with the Markdown and JSON of the brief attached
     strict_pdf: bool = False  # a WeasyPrint warning fails the build
     strict: bool = False  # a fact-base warning fails the build
     force: bool = False  # rebuild even what is up to date

@@ -45,5 +45,22 @@ def svg_data_uri(series: Series) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(series_svg(series).encode("utf-8")).decode("ascii")
 
 
+def chart_alt(series: Series) -> str:
+    """The chart in words, from the data it draws: what it shows, each value with its date and source.
+
+    It says what the caption says (the figure charts the table's values, in their unit) and what a
+    sighted reader sees, so a screen reader loses nothing; it adds no value the table lacks.
+    """
+    values = "; ".join(
+        f"{row.when}: {row.figure}{' (sources differ)' if row.disputed else ''}, "
+        f"{row.sentence.note.citations[0].source.short_name}"
+        for row in series.rows
+    )
+    return (
+        f"Figure {series.figure}: line chart of the values in the table {series.label}, in {series.unit}, "
+        f"by date, one point per value reported. Values (as of: value, source): {values}."
+    )
+
+
 def figure_name(audience: str, number: int) -> str:
     return f"{audience}-brief-figure-{number}.svg"

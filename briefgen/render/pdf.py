@@ -99,11 +99,25 @@ def keywords(brief: Brief) -> list[str]:
     return ["Vietnam", "Japan", brief.audience.name, *topics]
 
 
-def check_notes(pdf: bytes, notes: tuple[tuple[int, str], ...]) -> list[str]:
-    """Every note of the brief is in the PDF, on the page of its call (read from the PDF's anchors)."""
+def check_pdf(pdf: bytes, notes: tuple[tuple[int, str], ...]) -> list[str]:
+    """What is wrong with a rendered PDF: untagged, or a note lost or away from its call."""
     import pypdf
 
     reader = pypdf.PdfReader(io.BytesIO(pdf))
+    return check_tagged(reader) + check_notes(reader, notes)
+
+
+def check_tagged(reader: Any) -> list[str]:
+    """A screen reader needs the structure tree, the marked flag and the language."""
+    root = reader.trailer["/Root"]
+    marked = getattr(root.get("/MarkInfo", {}).get("/Marked"), "value", False)  # pypdf's BooleanObject
+    if "/StructTreeRoot" not in root or marked is not True or not root.get("/Lang"):
+        return ["the PDF is not tagged (no structure tree, /MarkInfo or /Lang)"]
+    return []
+
+
+def check_notes(reader: Any, notes: tuple[tuple[int, str], ...]) -> list[str]:
+    """Every note of the brief is in the PDF, on the page of its call (read from the PDF's anchors)."""
     pages = {name: reader.get_destination_page_number(dest) for name, dest in reader.named_destinations.items()}
     problems = []
     for number, fact_id in notes:
@@ -159,7 +173,7 @@ class PdfOptions:
     paper: str = "A4"
     marking: str | None = None
     author: str = "briefgen"
-    archival: bool = False  # PDF/A-3b with the Markdown and JSON of the brief attached
+    archival: bool = False  # PDF/A-3u with the Markdown and JSON of the brief attached, tagged as always
     strict: bool = False  # a WeasyPrint warning fails the build
 
 
@@ -203,16 +217,20 @@ def make_job(brief: Brief, options: PdfOptions) -> PdfJob:
     )
 
 
+# How briefgen tags its PDFs (render.tagging): a change here must not reuse a PDF tagged the old way.
+TAGGING = "pdf/ua-1 with briefgen roles, artifacts and alternative text, 1"
+
+
 def job_key(job: PdfJob) -> str:
-    """What the PDF depends on beyond the templates: its HTML, paper, attachments and WeasyPrint's version."""
+    """What the PDF depends on beyond the templates: its HTML, paper, attachments, tagging and WeasyPrint's version."""
     digest = hashlib.sha256(job.html.encode("utf-8"))
-    for part in (job.paper, weasyprint_release(), *(t for a in job.attachments for t in a)):
+    for part in (job.paper, weasyprint_release(), TAGGING, *(t for a in job.attachments for t in a)):
         digest.update(b"\0" + part.encode("utf-8"))
     return digest.hexdigest()
 
 
 def render_job(job: PdfJob) -> bytes:
-    """Render, then verify every footnote; a PDF that fails is an error, never an output."""
+    """Render tagged (PDF/UA-1, and PDF/A-3u when archival), then verify every footnote and the tags."""
     return render_job_warned(job)[0]
 
 
@@ -220,10 +238,12 @@ def render_job_warned(job: PdfJob) -> tuple[bytes, tuple[str, ...]]:
     """render_job, with what WeasyPrint warned (errors under job.strict) for the build to report."""
     import weasyprint
 
+    from briefgen.render import tagging
+
     identifier = hashlib.sha256(job.html.encode("utf-8")).hexdigest()[:32].encode("ascii")
-    options: dict[str, Any] = {"pdf_identifier": identifier}
+    options: dict[str, Any] = {"pdf_identifier": identifier, "pdf_variant": tagging.ACCESSIBLE}
     if job.attachments:
-        options["pdf_variant"] = "pdf/a-3b"
+        options["pdf_variant"] = tagging.ARCHIVAL
         options["attachments"] = [
             weasyprint.Attachment(
                 string=text,
@@ -233,15 +253,15 @@ def render_job_warned(job: PdfJob) -> tuple[bytes, tuple[str, ...]]:
             )
             for name, description, text in job.attachments
         ]
-    with weasyprint_warnings() as warnings, fixed_epoch(job.prepared):
+    with weasyprint_warnings() as warnings, fixed_epoch(job.prepared), tagging.tagged_streams():
         document = weasyprint.HTML(
             string=job.html, base_url=base_url_for(job.templates), url_fetcher=make_fetcher(allowed_dirs(job.templates))
         ).render(stylesheets=[weasyprint.CSS(string=PAPER_CSS[job.paper])])
         pdf = document.write_pdf(**options)
-    problems = check_notes(pdf, job.notes)
+    problems = check_pdf(pdf, job.notes)
     if problems:
         listing = "\n".join(f"  {p}" for p in problems[:20])
-        raise BuildError(f"{job.name}: the PDF lost or misplaced footnotes; nothing written:\n{listing}")
+        raise BuildError(f"{job.name}: the PDF failed its checks; nothing written:\n{listing}")
     if job.strict and warnings:
         raise BuildError(f"{job.name}: WeasyPrint warned: " + "; ".join(warnings[:5]))
     return pdf, tuple(warnings)

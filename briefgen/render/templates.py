@@ -185,6 +185,7 @@ FORMATS: dict[str, dict[str, Any]] = {
         "escape": HTML.escape,
         "filters": {
             "chart_uri": expects("chart_uri", Series)(lambda series: Safe(svg_data_uri(series))),
+            "chart_alt": expects("chart_alt", Series)(lambda series: chart_alt(series)),  # plain text, escaped
             "cite": expects("cite", SENTENCE)(html_cite),
             "call": expects("call", SENTENCE)(html_call),
             "reference": expects("reference", Source)(lambda source: Safe(source_entry(source, HTML))),
@@ -202,6 +203,12 @@ def svg_data_uri(series: Any) -> str:
     from briefgen.render.charts import svg_data_uri as uri
 
     return uri(series)
+
+
+def chart_alt(series: Any) -> str:
+    from briefgen.render.charts import chart_alt as alt
+
+    return alt(series)
 
 
 def figure_name(audience: str, number: int) -> str:
