@@ -12,6 +12,7 @@ from typing import Any
 from briefgen.errors import Problem
 from briefgen.factbase.anchoring import Match, NormalText, normalise_lines
 from briefgen.factbase.dates import DateError, DateSpec, parse_date
+from briefgen.factbase.paragraphs import paragraph_numbers
 from briefgen.factbase.readers import YamlProblem, line_of, read_yaml
 
 SOURCE_FIELDS = {
@@ -27,6 +28,7 @@ SOURCE_FIELDS = {
     "path",
     "sha256",
     "page_starts",
+    "body",
     "notes",
 }
 REQUIRED_SOURCE_FIELDS = {"id", "type", "path", "sha256"}
@@ -49,6 +51,7 @@ class Source:
     published: DateSpec | None = None
     url: str | None = None
     page_starts: tuple[int, ...] = ()
+    body: tuple[int, int] | None = None  # first and last line of the body; None: the whole text
     notes: str | None = None
     line: int | None = None
 
@@ -76,11 +79,7 @@ class SourceText:
 
     def __post_init__(self) -> None:
         self.normal = normalise_lines(self.raw)
-        count, paragraphs = 0, []
-        for line in self.raw.split("\n"):
-            count += bool(line.strip())
-            paragraphs.append(count)
-        self._paragraph_of_line = paragraphs
+        self._paragraph_of_line = paragraph_numbers(self.raw.split("\n"), self.source.body)
 
     def locator(self, match: Match) -> str:
         """Return 'p. 4' for paginated sources, 'para. 7' otherwise."""
@@ -89,9 +88,23 @@ class SourceText:
             first = bisect.bisect_right(starts, match.first_line)
             last = bisect.bisect_right(starts, match.last_line)
             return f"p. {first}" if first == last else f"pp. {first}–{last}"
-        first = self._paragraph_of_line[match.first_line - 1]
-        last = self._paragraph_of_line[match.last_line - 1]
+        numbers = self._paragraph_of_line[match.first_line - 1 : match.last_line]
+        inside_body = [n for n in numbers if n > 0]
+        if not inside_body:  # a title, byline or heading, or an endnote: no paragraph to count
+            return self._outside_body(match.first_line, numbers)
+        first, last = min(inside_body), max(inside_body)
         return f"para. {first}" if first == last else f"paras. {first}–{last}"
+
+
+    def _outside_body(self, first_line: int, numbers: list[int]) -> str:
+        """'front matter' (title, standfirst, abstract), 'n. 12' for a numbered endnote, else 'end matter'."""
+        if -1 not in numbers:
+            return "front matter"
+        note = _NOTE_START.match(self.raw.split("\n")[first_line - 1])
+        return f"n. {note.group(1)}" if note else "end matter"
+
+
+_NOTE_START = re.compile(r"^\s*(\d{1,3})[.)]?\s")
 
 
 def inside(base: Path, path: Path) -> bool:
@@ -133,10 +146,16 @@ def _parse_source(entry: Any, base: Path, rel: str) -> tuple[Source | None, list
     if not (isinstance(page_starts, list) and all(isinstance(n, int) and n > 0 for n in page_starts)):
         issues.append("page_starts must be a list of line numbers")
         page_starts = []
+    body = entry.get("body")
+    if body is not None and not (
+        isinstance(body, list) and len(body) == 2 and all(isinstance(n, int) and n > 0 for n in body) and body[0] <= body[1]
+    ):
+        issues.append("body must be [first line, last line] of the body, 1-based")
+        body = None
     path = base / str(entry.get("path", ""))
     if "path" in entry and not inside(base, path):
         issues.append(f"path '{entry['path']}' leaves the fact base directory; keep source texts under it")
-    texts = {name: _text_field(entry, name, issues) for name in SOURCE_FIELDS - {"published", "page_starts"}}
+    texts = {name: _text_field(entry, name, issues) for name in SOURCE_FIELDS - {"published", "page_starts", "body"}}
     problems = [Problem(rel, line, subject, msg) for msg in issues]
     if problems:
         return None, problems
@@ -153,6 +172,7 @@ def _parse_source(entry: Any, base: Path, rel: str) -> tuple[Source | None, list
         published=published,
         url=texts["url"],
         page_starts=tuple(sorted(page_starts)),
+        body=(body[0], body[1]) if body else None,
         notes=texts["notes"],
         line=line,
     )
