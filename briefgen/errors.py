@@ -62,3 +62,7 @@ class TemplateError(BriefgenError):
 
 class BuildError(BriefgenError):
     """Raised when a brief fails its own checks or cannot be written; nothing is written."""
+
+
+class SourceError(BriefgenError):
+    """Raised when a document cannot be registered as a source (no text, encrypted, a duplicate); nothing is written."""

@@ -264,9 +264,29 @@ def is_covered(sentence: SourceSentence, known: KnownQuotes) -> bool:
 
 def source_text(base: FactBase, source_id: str) -> SourceText:
     """The text of a registered source; an unknown id is a usage error naming the known ones."""
-    if source_id not in base.texts:
+    if source_id not in base.sources:
         raise UsageError(f"unknown source '{source_id}' (known: {', '.join(sorted(base.sources))})")
+    if source_id not in base.texts:
+        raise FactBaseError(
+            [Problem("sources.yaml", base.sources[source_id].line, source_id, "its text cannot be read")]
+        )
     return base.texts[source_id]
+
+
+def load_for_authoring(root: Path) -> tuple[FactBase, list[Problem]]:
+    """Load and check the base for extract and coverage; a source whose text cannot be read is set aside.
+
+    Returns the base and the problems of the sources set aside; any other error raises as in a build.
+    One unreadable text (not UTF-8, a page's markup, missing) must not stop work on the others.
+    """
+    from briefgen.check.gate import run_check
+
+    base, problems = run_check(root)
+    unreadable = {sid for sid in base.sources if sid not in base.texts}
+    set_aside = [p for p in problems if p.file == "sources.yaml" and p.subject in unreadable]
+    if any(p.severity == "error" and p not in set_aside for p in problems):
+        raise FactBaseError(problems)
+    return base, set_aside
 
 
 # --- Exclusions and the report --------------------------------------------------------------------
@@ -312,6 +332,8 @@ def load_exclusions(base: FactBase) -> tuple[list[Exclusion], list[Problem]]:
         data = read_yaml(path)
     except YamlProblem as exc:
         return [], [Problem(EXCLUSIONS, exc.line, None, exc.message)]
+    if data is None:  # comments only, as `briefgen init` writes it
+        return [], []
     if not isinstance(data, list):
         return [], [Problem(EXCLUSIONS, line_of(data), None, "must be a YAML list of {source, quote, reason}")]
     found, problems = [], []
@@ -335,8 +357,15 @@ class SourceCoverage:
     covered: int
     excluded: int
     uncovered: tuple[SourceSentence, ...]
+    sentences: int = 0  # prose sentences found at all; none means the text is not prose (markup, a scan)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.uncovered) or self.sentences == 0
 
     def summary(self) -> str:
+        if self.sentences == 0:
+            return f"{self.source}: no sentences found in {self.path}; is it the document's text, not markup or a scan?"
         excluded = f" ({self.excluded} excluded)" if self.excluded else ""
         return f"{self.source}: {self.covered}/{self.important} important sentences covered{excluded}"
 
@@ -347,6 +376,7 @@ class SourceCoverage:
             "important": self.important,
             "covered": self.covered,
             "excluded": self.excluded,
+            "sentences": self.sentences,
             "uncovered": [{"locator": s.locator, "sentence": s.text} for s in self.uncovered],
         }
 
@@ -355,23 +385,38 @@ def source_coverage(base: FactBase, source_id: str, exclusions: list[Exclusion])
     text = source_text(base, source_id)
     known = known_quotes(base, source_id)
     starts = [e.start for e in exclusions if e.source == source_id]
-    important = [s for s in source_sentences(text) if s.cues.important]
+    sentences = source_sentences(text)
+    important = [s for s in sentences if s.cues.important]
     kept = [s for s in important if not any(s.start <= at < s.end for at in starts)]
     uncovered = tuple(s for s in kept if not is_covered(s, known))
     path = text.source.path.relative_to(base.root).as_posix()
-    return SourceCoverage(source_id, path, len(kept), len(kept) - len(uncovered), len(important) - len(kept), uncovered)
+    excluded = len(important) - len(kept)
+    return SourceCoverage(source_id, path, len(kept), len(kept) - len(uncovered), excluded, uncovered, len(sentences))
 
 
 def coverage(base: FactBase, source_ids: list[str] | None = None) -> list[SourceCoverage]:
-    """Report coverage per source (all, or the ones named); a bad exclusion raises FactBaseError."""
+    """Report coverage per readable source (all, or the ones named); a bad exclusion raises FactBaseError."""
     exclusions, problems = load_exclusions(base)
     if problems:
         raise FactBaseError(problems)
-    return [source_coverage(base, sid, exclusions) for sid in (source_ids or list(base.sources))]
+    wanted = source_ids or [sid for sid in base.sources if sid in base.texts]
+    return [source_coverage(base, sid, exclusions) for sid in wanted]
 
 
-def run_coverage(root: Path, source_id: str | None = None) -> list[SourceCoverage]:
-    """Load and check the fact base at root, then report its coverage."""
-    from briefgen.check.gate import load_checked
+@dataclass(frozen=True)
+class CoverageRun:
+    """The report per readable source, and the problems of the sources set aside as unreadable."""
 
-    return coverage(load_checked(root)[0], [source_id] if source_id else None)
+    report: list[SourceCoverage]
+    set_aside: list[Problem]
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.set_aside) or any(item.failed for item in self.report)
+
+
+def run_coverage(root: Path, source_id: str | None = None) -> CoverageRun:
+    """Load and check the fact base at root, then report its coverage; unreadable sources are set aside."""
+    base, set_aside = load_for_authoring(root)
+    report = coverage(base, [source_id] if source_id else None)
+    return CoverageRun(report, [p for p in set_aside if source_id in (None, p.subject)])

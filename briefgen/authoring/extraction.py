@@ -203,9 +203,9 @@ class ExtractResult:
 
 def extract(root: Path, source_id: str, output: Path | None = None, force: bool = False) -> ExtractResult:
     """Load and check the fact base, propose candidates from one source and write their review file."""
-    from briefgen.check.gate import load_checked
+    from briefgen.authoring.coverage import load_for_authoring
 
-    base = load_checked(root)[0]
+    base = load_for_authoring(root)[0]  # another source's unreadable text does not stop this one
     cands = propose(base, source_id)
     path = output or root / "candidates" / f"{source_id}.yaml"
     write_candidates(cands, path, fact_base=root, force=force)

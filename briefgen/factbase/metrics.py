@@ -19,6 +19,8 @@ def metric_labels(root: Path) -> dict[str, str]:
         data = read_yaml(path)
     except YamlProblem as exc:
         raise FactBaseError([Problem(METRICS, exc.line, None, exc.message)]) from None
+    if data is None:  # comments only, as `briefgen init` writes it
+        return {}
     if not isinstance(data, dict):
         raise FactBaseError([Problem(METRICS, None, None, "must map metric names to labels")])
     return {str(k): str(v) for k, v in data.items()}
