@@ -5,6 +5,7 @@ The sentence detection and the covered rule here are the ones `briefgen extract`
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from briefgen.common.numbers import MONTHS
 from briefgen.common.sentences import split_sentences
 from briefgen.errors import FactBaseError, Problem, UsageError
 from briefgen.factbase.anchoring import AnchorError, Match, anchor, ends_hyphenated, normalise
-from briefgen.factbase.dates import DateError, parse_date
+from briefgen.factbase.dates import DateError, DateSpec, parse_date
 from briefgen.factbase.loading import FactBase
 from briefgen.factbase.readers import YamlProblem, line_of, read_yaml
 from briefgen.factbase.sources import SourceText
@@ -45,12 +46,16 @@ def _is_break(line: str) -> bool:
     return not text or heading or bool(_FURNITURE.match(text) or _REFERENCE_LINE.search(text))
 
 
+# 'activities.At the event': a sentence glued to the next by a lost space (not 'U.S.' or '3.5').
+_GLUED = re.compile(r"(?<=[a-z0-9]{2}[.!?])(?=[A-Z][a-z])|(?<=[a-z0-9]{2}[.!?][”\"’'])(?=[A-Z][a-z])")
+
+
 def _join(lines: list[str]) -> str:
     """Join hard-wrapped lines; a hyphen at a line end joins the word, as the normaliser does."""
     joined = lines[0]
     for line in lines[1:]:
         joined += line if ends_hyphenated(joined) else " " + line
-    return joined
+    return _GLUED.sub(" ", joined)
 
 
 def _blocks(raw: str, page_starts: tuple[int, ...]) -> Iterator[str]:
@@ -109,6 +114,36 @@ _JUDGEMENT = re.compile(
 )
 
 
+# Ranks and ordinals written as words: 'third in investment', 'the fourth largest trading partner'.
+_RANK = re.compile(
+    r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))"
+    r"(?:[- ]largest| biggest| most| in| among| country| to| time)\b|\b(?:largest|biggest|top)\b",
+    re.I,
+)
+_COMMITMENT = re.compile(
+    r"\b(?:agree[ds]?|agreed to|pledged?|pledges|promised?|commit(?:s|ted)?|vow(?:s|ed)?|signed|sign|sealed"
+    r"|would (?:promote|provide|support|help|strengthen|enhance|contribute|deepen)|will (?:promote|provide|support"
+    r"|help|strengthen|enhance|contribute|deepen|ensure)|aims? to|plans? to|decided|announced|stipulates?"
+    r"|establish(?:es|ed)|wants? to|is interested in|granted|provided|concluded|upgraded|launched"
+    r"|wish(?:es|ed)? to|aim(?:s|ed)? at|planning to|consider(?:s|ing)|seeking|(?:working|looking|continuing) to"
+    r"|embarked|enabled?|supports?|supported|endorses?|endorsed|coordinate[ds]?|discussed|helped|boosted|became"
+    r"|ordered|identified|focus(?:es|ed)? on|controls|includes?|included|dominated|contribute[ds]?"
+    r"|increas(?:ing|ed))\b",
+    re.I,
+)
+_AGREEMENT = re.compile(
+    r"\b(?:agreements?|accords?|treat(?:y|ies)|memorand(?:um|a)|partnerships?|pacts?|deals?|alliances?)\b", re.I
+)
+_ASSESSMENT = re.compile(
+    r"\b(?:explains?|understandabl\w*|remains?|cautious|limit(?:s|ing)?|constrain\w*|hedg\w*|convergent"
+    r"|reliant|dependen\w*|reflects?|indicat\w*|signal\w*|on the right track|interesting|regards?|sees?"
+    r"|nevertheless|despite|concern\w*|threat\w*|tensions?|antagonism|opposition|priorit\w*|key|strong"
+    r"|natural|credible|prospects?|testimony|reflect(?:s|ed)?|familiar|few specifics|rather than|claimant"
+    r"|increasingly|assertive\w*|proactive|transformation|perceived)\b",
+    re.I,
+)
+
+
 @dataclass(frozen=True)
 class Cues:
     """What a sentence carries that may make it worth a fact."""
@@ -118,6 +153,10 @@ class Cues:
     name: bool  # a named agreement, partnership, dialogue, plan, strategy...
     visit: bool
     judgement: bool
+    when: RelativeDate | None = None  # 'On Tuesday', 'in March', 'last year': resolved by the publication date
+    rank: bool = False  # 'third in investment'
+    commitment: bool = False  # 'agreed to', 'would promote', 'pledged'
+    agreement: bool = False  # an agreement or partnership, named or not
 
     @property
     def important(self) -> bool:
@@ -126,7 +165,16 @@ class Cues:
 
     @property
     def proposable(self) -> bool:
-        return self.important or self.visit or self.judgement
+        """What extract proposes: anything a specialist might turn into a fact."""
+        return (
+            self.important
+            or self.visit
+            or self.judgement
+            or self.when is not None
+            or self.rank
+            or self.commitment
+            or self.agreement
+        )
 
     @property
     def kind(self) -> str:
@@ -185,14 +233,70 @@ def _has_name(sentence: str) -> bool:
     return False
 
 
-def cues_of(sentence: str) -> Cues:
-    """Detect the date, figure, named agreement, visit and judgement cues of one sentence."""
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_RELATIVE = re.compile(
+    rf"\b(?P<weekday>{'|'.join(_WEEKDAYS)})\b"
+    rf"|\b(?:in|since|by|until|from|of|last|this|early|late|mid)[- ](?P<month>{_MONTHS})\b"
+    rf"(?!,? \d)"
+    r"|\b(?P<rel>(?:last|this|next|past) (?:year|month|week|weekend)|(?:yesterday|today|presently|currently"
+    r"|recently|in recent (?:years|months|weeks)|over the past \w+ (?:years|months)))\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class RelativeDate:
+    """A date the sentence gives relative to its publication: the phrase, and what it resolves to."""
+
+    phrase: str
+    date: str | None  # in the schema's grammar, or None when it cannot be resolved
+    basis: str  # how it was resolved, for the reviewer
+
+
+def _resolve(m: re.Match[str], published: DateSpec | None) -> RelativeDate:
+    phrase = m.group(0)
+    pub = published.start if published else None
+    if pub is None:
+        return RelativeDate(phrase, None, f"'{phrase}': no publication date to resolve it by")
+    basis = f"'{phrase}' read against the publication date {published.raw if published else ''}"
+    if m.group("weekday") and pub.precision == "day":
+        day = datetime.date(pub.year, pub.month, pub.day)
+        back = (day.weekday() - _WEEKDAYS.index(m.group("weekday").capitalize())) % 7 or 7
+        return RelativeDate(
+            phrase, (day - datetime.timedelta(days=back)).isoformat(), basis + " (the latest before it)"
+        )
+    if m.group("month") and pub.precision in ("day", "month"):
+        month = [x.lower() for x in MONTHS].index(m.group("month").lower()) + 1
+        year = pub.year if month <= pub.month else pub.year - 1
+        return RelativeDate(phrase, f"{year}-{month:02d}", basis + " (the latest such month)")
+    rel = (m.group("rel") or "").lower()
+    if rel in ("last year", "past year"):
+        return RelativeDate(phrase, str(pub.year - 1), basis)
+    if rel == "this year":
+        return RelativeDate(phrase, str(pub.year), basis)
+    if rel == "last month" and pub.precision in ("day", "month"):
+        year, month = (pub.year, pub.month - 1) if pub.month > 1 else (pub.year - 1, 12)
+        return RelativeDate(phrase, f"{year}-{month:02d}", basis)
+    return RelativeDate(phrase, None, f"'{phrase}': relative to publication; set the date by hand")
+
+
+def relative_date(sentence: str, published: DateSpec | None) -> RelativeDate | None:
+    m = _RELATIVE.search(sentence)
+    return _resolve(m, published) if m else None
+
+
+def cues_of(sentence: str, published: DateSpec | None = None) -> Cues:
+    """Detect the date, figure, named agreement, visit, judgement, relative-date, rank and commitment cues."""
     return Cues(
         date=guess_date(sentence),
         figure=_has_figure(sentence),
         name=_has_name(sentence),
         visit=bool(_VISIT.search(sentence)),
-        judgement=bool(_JUDGEMENT.search(sentence)),
+        judgement=bool(_JUDGEMENT.search(sentence) or _ASSESSMENT.search(sentence)),
+        when=relative_date(sentence, published),
+        rank=bool(_RANK.search(sentence)),
+        commitment=bool(_COMMITMENT.search(sentence)),
+        agreement=bool(_AGREEMENT.search(sentence)),
     )
 
 
@@ -232,7 +336,8 @@ def source_sentences(text: SourceText) -> list[SourceSentence]:
             if at != -1 and _keepable(sentence, bool(starts)):
                 cursor = at + len(needle)
                 where = text.locator(Match(at, cursor, text.normal.line_at(at), text.normal.line_at(cursor - 1)))
-                found.append(SourceSentence(sentence, needle, at, cursor, where, before, cues_of(sentence)))
+                cues = cues_of(sentence, text.source.published)
+                found.append(SourceSentence(sentence, needle, at, cursor, where, before, cues))
             before = sentence
     return found
 
