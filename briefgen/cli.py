@@ -277,27 +277,6 @@ def _parse_day(text: str | None) -> datetime.date | None:
 
 
 @app.command()
-def extract(
-    ctx: typer.Context,
-    source_id: Annotated[str, typer.Argument(help="The source to propose facts from (see `briefgen sources`).")],
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Candidates file [default: FACTS/candidates/SOURCE_ID.yaml].")
-    ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Overwrite an existing candidates file (never a fact file).")
-    ] = False,
-) -> None:
-    """Propose candidate facts from one source's sentences into a review file; fact files are never touched."""
-    from briefgen.authoring.extraction import extract as run_extract
-
-    result = run_extract(_settings(ctx).facts, source_id, output, force=force)
-    typer.echo(
-        f"{result.count} candidate(s) from {source_id} written to {result.path}; "
-        "review them before moving any into a fact file"
-    )
-
-
-@app.command()
 def init(
     ctx: typer.Context,
     directory: Annotated[Path | None, typer.Argument(help="Fact base to create [default: --facts, ./facts].")] = None,
@@ -350,6 +329,27 @@ def add(
     where = f"{added.pages} page(s)" if added.pages else f"{added.paragraphs} body paragraph(s)"
     typer.echo(added.id)
     typer.echo(f"registered: {added.words} words, {where}; text in {added.text}", err=True)
+
+
+@app.command()
+def extract(
+    ctx: typer.Context,
+    source_id: Annotated[str, typer.Argument(help="The source to propose facts from (see `briefgen sources`).")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Candidates file [default: FACTS/candidates/SOURCE_ID.yaml].")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing candidates file (never a fact file).")
+    ] = False,
+) -> None:
+    """Propose candidate facts from one source's sentences into a review file; fact files are never touched."""
+    from briefgen.authoring.extraction import extract as run_extract
+
+    result = run_extract(_settings(ctx).facts, source_id, output, force=force)
+    typer.echo(
+        f"{result.count} candidate(s) from {source_id} written to {result.path}; "
+        "review them before moving any into a fact file"
+    )
 
 
 @app.command()

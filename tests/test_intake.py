@@ -146,10 +146,16 @@ def test_added_document_to_footnoted_brief(base: Path, tmp_path: Path, document:
         ("locked.pdf", 1, "password-protected"),
         ("boilerplate.html", 1, "no article text found"),
         ("missing.pdf", 2, "no such file"),
+        ("damaged.pdf", 1, "not a readable PDF"),
+        ("damaged.docx", 1, "not a readable Word document"),
+        ("empty.html", 1, "not a readable web page"),
     ],
 )
 def test_unreadable_documents_are_refused_and_nothing_is_written(base: Path, tmp_path: Path, document, code, message):
     (tmp_path / "notes.odt").write_bytes(b"PK\x03\x04")
+    (tmp_path / "damaged.pdf").write_bytes(b"%PDF-1.4 truncated")
+    (tmp_path / "damaged.docx").write_bytes(b"not a zip file")
+    (tmp_path / "empty.html").write_bytes(b"")
     path = DOCS / document if (DOCS / document).exists() else tmp_path / document
     before = snapshot(base)
     result = add(base, path)

@@ -185,10 +185,18 @@ def add_source(request: AddRequest) -> Added:
     dumped = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, width=100, default_flow_style=None)
     old = registry.read_bytes()
     separator = b"" if not old or old.endswith(b"\n\n") else b"\n" if old.endswith(b"\n") else b"\n\n"
-    if extracted.keeps_original:
-        _write_atomically(original_path, data)
-    _write_atomically(text_path, text_bytes)
-    _write_atomically(registry, old + separator + dumped.encode("utf-8"))  # last: the source exists only now
+    written: list[Path] = []
+    try:
+        for target, content in ((original_path, data), (text_path, text_bytes)):
+            if target == original_path and not extracted.keeps_original:
+                continue
+            _write_atomically(target, content)
+            written.append(target)
+        _write_atomically(registry, old + separator + dumped.encode("utf-8"))  # last: the source exists only now
+    except OSError as exc:
+        for target in written:  # nothing half-registered is left behind
+            target.unlink(missing_ok=True)
+        raise SourceError(f"cannot register {request.path}: {exc.strerror or exc}") from None
     return Added(
         sid,
         text_path,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,14 +165,16 @@ def _pdf_metadata(reader: Any) -> dict[str, tuple[str, str]]:
 
 def read_pdf(data: bytes, path: Path) -> Extracted:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import DependencyError, PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise SourceError(f"{path}: the PDF is password-protected; save an unprotected copy and add that")
         pages = [(page.extract_text() or "").strip("\n") for page in reader.pages]
-    except PdfReadError as exc:
+    except DependencyError:  # AES encryption, even with an empty password, needs a further library
+        raise SourceError(f"{path}: the PDF is encrypted; save an unprotected copy and add that") from None
+    except (PdfReadError, ValueError, KeyError, OSError) as exc:  # a damaged or truncated file
         raise SourceError(f"{path}: not a readable PDF ({exc})") from None
     lines: list[str] = []
     starts: list[int] = []
@@ -196,7 +199,7 @@ def read_docx(data: bytes, path: Path) -> Extracted:
 
     try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise SourceError(f"{path}: not a readable Word document ({exc})") from None
     blocks = []
     for paragraph in document.paragraphs:
