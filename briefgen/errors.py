@@ -70,3 +70,7 @@ class PartlyPublished(BuildError):
     def __init__(self, message: str, new: list[str]):
         super().__init__(message)
         self.new = new
+
+
+class SourceError(BriefgenError):
+    """Raised when a document cannot be registered as a source (no text, encrypted, a duplicate); nothing is written."""

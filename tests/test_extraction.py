@@ -105,7 +105,7 @@ def test_candidates_quote_their_sentence_and_anchor_to_it(blog):
 def test_candidates_guess_kind_date_locator_and_topics(blog):
     by_start = {c.quote.split()[0] + c.quote.split()[1]: c for c in propose(load(blog), "blog")}
     statement, figure, judgement = by_start["InMarch"], by_start["Japanpledged"], by_start["Analystsargue"]
-    assert (statement.kind, statement.date, statement.locator) == ("event", "2020-03", "para. 3")
+    assert (statement.kind, statement.date, statement.locator) == ("event", "2020-03", "para. 1")
     assert (figure.kind, figure.date) == ("figure", "2019")
     assert "maritime-security" in figure.topics and "aid" in figure.topics
     assert (judgement.kind, judgement.date) == ("assessment", None)
@@ -301,7 +301,7 @@ def test_coverage_counts(blog):
     assert (report["paper"].covered, report["paper"].important) == (4, 4)
     assert (report["news"].covered, report["news"].important) == (2, 2)
     assert (report["blog"].covered, report["blog"].important, report["blog"].excluded) == (0, BLOG_IMPORTANT, 0)
-    assert [s.locator for s in report["blog"].uncovered] == ["para. 3", "para. 4", "para. 7", "para. 8"]
+    assert [s.locator for s in report["blog"].uncovered] == ["para. 1", "para. 2", "para. 5", "para. 6"]
     assert report["blog"].path == "texts/blog.txt"
 
 
@@ -364,7 +364,7 @@ def test_coverage_cli_uncovered_exits_1_and_lists_them(blog):
     lines = result.stdout.splitlines()
     assert lines[0] == f"blog: 0/{BLOG_IMPORTANT} important sentences covered"
     sentence = "In March 2020, the two defence ministers signed a Joint Vision Statement in Hanoi."
-    assert lines[1] == f'texts/blog.txt para. 3: "{sentence}"'
+    assert lines[1] == f'texts/blog.txt para. 1: "{sentence}"'
     assert len(lines) == 1 + BLOG_IMPORTANT
 
 
@@ -392,7 +392,7 @@ def test_coverage_cli_json_and_unknown_source(blog):
     assert result.exit_code == 1
     (report,) = json.loads(result.stdout)
     assert report["important"] == BLOG_IMPORTANT and len(report["uncovered"]) == BLOG_IMPORTANT
-    assert report["uncovered"][0]["locator"] == "para. 3"
+    assert report["uncovered"][0]["locator"] == "para. 1"
     result = run("--facts", blog, "coverage", "--source", "nowhere")
     assert result.exit_code == 2
     assert "unknown source 'nowhere' (known: blog, news, paper)" in result.stderr

@@ -5,6 +5,7 @@ The sentence detection and the covered rule here are the ones `briefgen extract`
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from briefgen.common.numbers import MONTHS
 from briefgen.common.sentences import split_sentences
 from briefgen.errors import FactBaseError, Problem, UsageError
 from briefgen.factbase.anchoring import Match, ends_hyphenated, normalise
-from briefgen.factbase.dates import DateError, parse_date
+from briefgen.factbase.dates import DateError, DateSpec, parse_date
 from briefgen.factbase.exclusions import Exclusion, read_exclusions
 from briefgen.factbase.loading import FactBase
 from briefgen.factbase.sources import SourceText
@@ -44,12 +45,16 @@ def _is_break(line: str) -> bool:
     return not text or heading or bool(_FURNITURE.match(text) or _REFERENCE_LINE.search(text))
 
 
+# 'activities.At the event': a sentence glued to the next by a lost space (not 'U.S.' or '3.5').
+_GLUED = re.compile(r"(?<=[a-z0-9]{2}[.!?])(?=[A-Z][a-z])|(?<=[a-z0-9]{2}[.!?][”\"’'])(?=[A-Z][a-z])")
+
+
 def _join(lines: list[str]) -> str:
     """Join hard-wrapped lines; a hyphen at a line end joins the word, as the normaliser does."""
     joined = lines[0]
     for line in lines[1:]:
         joined += line if ends_hyphenated(joined) else " " + line
-    return joined
+    return _GLUED.sub(" ", joined)
 
 
 def _blocks(raw: str, page_starts: tuple[int, ...]) -> Iterator[str]:
@@ -108,6 +113,36 @@ _JUDGEMENT = re.compile(
 )
 
 
+# Ranks and ordinals written as words: 'third in investment', 'the fourth largest trading partner'.
+_RANK = re.compile(
+    r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))"
+    r"(?:[- ]largest| biggest| most| in| among| country| to| time)\b|\b(?:largest|biggest|top)\b",
+    re.I,
+)
+_COMMITMENT = re.compile(
+    r"\b(?:agree[ds]?|agreed to|pledged?|pledges|promised?|commit(?:s|ted)?|vow(?:s|ed)?|signed|sign|sealed"
+    r"|would (?:promote|provide|support|help|strengthen|enhance|contribute|deepen)|will (?:promote|provide|support"
+    r"|help|strengthen|enhance|contribute|deepen|ensure)|aims? to|plans? to|decided|announced|stipulates?"
+    r"|establish(?:es|ed)|wants? to|is interested in|granted|provided|concluded|upgraded|launched"
+    r"|wish(?:es|ed)? to|aim(?:s|ed)? at|planning to|consider(?:s|ing)|seeking|(?:working|looking|continuing) to"
+    r"|embarked|enabled?|supports?|supported|endorses?|endorsed|coordinate[ds]?|discussed|helped|boosted|became"
+    r"|ordered|identified|focus(?:es|ed)? on|controls|includes?|included|dominated|contribute[ds]?"
+    r"|increas(?:ing|ed))\b",
+    re.I,
+)
+_AGREEMENT = re.compile(
+    r"\b(?:agreements?|accords?|treat(?:y|ies)|memorand(?:um|a)|partnerships?|pacts?|deals?|alliances?)\b", re.I
+)
+_ASSESSMENT = re.compile(
+    r"\b(?:explains?|understandabl\w*|remains?|cautious|limit(?:s|ing)?|constrain\w*|hedg\w*|convergent"
+    r"|reliant|dependen\w*|reflects?|indicat\w*|signal\w*|on the right track|interesting|regards?|sees?"
+    r"|nevertheless|despite|concern\w*|threat\w*|tensions?|antagonism|opposition|priorit\w*|key|strong"
+    r"|natural|credible|prospects?|testimony|reflect(?:s|ed)?|familiar|few specifics|rather than|claimant"
+    r"|increasingly|assertive\w*|proactive|transformation|perceived)\b",
+    re.I,
+)
+
+
 @dataclass(frozen=True)
 class Cues:
     """What a sentence carries that may make it worth a fact."""
@@ -117,6 +152,10 @@ class Cues:
     name: bool  # a named agreement, partnership, dialogue, plan, strategy...
     visit: bool
     judgement: bool
+    when: RelativeDate | None = None  # 'On Tuesday', 'in March', 'last year': resolved by the publication date
+    rank: bool = False  # 'third in investment'
+    commitment: bool = False  # 'agreed to', 'would promote', 'pledged'
+    agreement: bool = False  # an agreement or partnership, named or not
 
     @property
     def important(self) -> bool:
@@ -125,7 +164,16 @@ class Cues:
 
     @property
     def proposable(self) -> bool:
-        return self.important or self.visit or self.judgement
+        """What extract proposes: anything a specialist might turn into a fact."""
+        return (
+            self.important
+            or self.visit
+            or self.judgement
+            or self.when is not None
+            or self.rank
+            or self.commitment
+            or self.agreement
+        )
 
     @property
     def kind(self) -> str:
@@ -184,14 +232,70 @@ def _has_name(sentence: str) -> bool:
     return False
 
 
-def cues_of(sentence: str) -> Cues:
-    """Detect the date, figure, named agreement, visit and judgement cues of one sentence."""
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_RELATIVE = re.compile(
+    rf"\b(?P<weekday>{'|'.join(_WEEKDAYS)})\b"
+    rf"|\b(?:in|since|by|until|from|of|last|this|early|late|mid)[- ](?P<month>{_MONTHS})\b"
+    rf"(?!,? \d)"
+    r"|\b(?P<rel>(?:last|this|next|past) (?:year|month|week|weekend)|(?:yesterday|today|presently|currently"
+    r"|recently|in recent (?:years|months|weeks)|over the past \w+ (?:years|months)))\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class RelativeDate:
+    """A date the sentence gives relative to its publication: the phrase, and what it resolves to."""
+
+    phrase: str
+    date: str | None  # in the schema's grammar, or None when it cannot be resolved
+    basis: str  # how it was resolved, for the reviewer
+
+
+def _resolve(m: re.Match[str], published: DateSpec | None) -> RelativeDate:
+    phrase = m.group(0)
+    pub = published.start if published else None
+    if pub is None:
+        return RelativeDate(phrase, None, f"'{phrase}': no publication date to resolve it by")
+    basis = f"'{phrase}' read against the publication date {published.raw if published else ''}"
+    if m.group("weekday") and pub.precision == "day":
+        day = datetime.date(pub.year, pub.month, pub.day)
+        back = (day.weekday() - _WEEKDAYS.index(m.group("weekday").capitalize())) % 7 or 7
+        return RelativeDate(
+            phrase, (day - datetime.timedelta(days=back)).isoformat(), basis + " (the latest before it)"
+        )
+    if m.group("month") and pub.precision in ("day", "month"):
+        month = [x.lower() for x in MONTHS].index(m.group("month").lower()) + 1
+        year = pub.year if month <= pub.month else pub.year - 1
+        return RelativeDate(phrase, f"{year}-{month:02d}", basis + " (the latest such month)")
+    rel = (m.group("rel") or "").lower()
+    if rel in ("last year", "past year"):
+        return RelativeDate(phrase, str(pub.year - 1), basis)
+    if rel == "this year":
+        return RelativeDate(phrase, str(pub.year), basis)
+    if rel == "last month" and pub.precision in ("day", "month"):
+        year, month = (pub.year, pub.month - 1) if pub.month > 1 else (pub.year - 1, 12)
+        return RelativeDate(phrase, f"{year}-{month:02d}", basis)
+    return RelativeDate(phrase, None, f"'{phrase}': relative to publication; set the date by hand")
+
+
+def relative_date(sentence: str, published: DateSpec | None) -> RelativeDate | None:
+    m = _RELATIVE.search(sentence)
+    return _resolve(m, published) if m else None
+
+
+def cues_of(sentence: str, published: DateSpec | None = None) -> Cues:
+    """Detect the date, figure, named agreement, visit, judgement, relative-date, rank and commitment cues."""
     return Cues(
         date=guess_date(sentence),
         figure=_has_figure(sentence),
         name=_has_name(sentence),
         visit=bool(_VISIT.search(sentence)),
-        judgement=bool(_JUDGEMENT.search(sentence)),
+        judgement=bool(_JUDGEMENT.search(sentence) or _ASSESSMENT.search(sentence)),
+        when=relative_date(sentence, published),
+        rank=bool(_RANK.search(sentence)),
+        commitment=bool(_COMMITMENT.search(sentence)),
+        agreement=bool(_AGREEMENT.search(sentence)),
     )
 
 
@@ -240,7 +344,7 @@ def source_sentences(text: SourceText) -> list[SourceSentence]:
                         end=cursor,
                         locator=where,
                         before=before,
-                        cues=cues_of(sentence),
+                        cues=cues_of(sentence, text.source.published),
                     )
                 )
             before = sentence
@@ -274,9 +378,29 @@ def is_covered(sentence: SourceSentence, known: KnownQuotes) -> bool:
 
 def source_text(base: FactBase, source_id: str) -> SourceText:
     """The text of a registered source; an unknown id is a usage error naming the known ones."""
-    if source_id not in base.texts:
+    if source_id not in base.sources:
         raise UsageError(f"unknown source '{source_id}' (known: {', '.join(sorted(base.sources))})")
+    if source_id not in base.texts:
+        raise FactBaseError(
+            [Problem("sources.yaml", base.sources[source_id].line, source_id, "its text cannot be read")]
+        )
     return base.texts[source_id]
+
+
+def load_for_authoring(root: Path) -> tuple[FactBase, list[Problem]]:
+    """Load and check the base for extract and coverage; a source whose text cannot be read is set aside.
+
+    Returns the base and the problems of the sources set aside; any other error raises as in a build.
+    One unreadable text (not UTF-8, a page's markup, missing) must not stop work on the others.
+    """
+    from briefgen.check.gate import run_check
+
+    base, problems = run_check(root)
+    unreadable = {sid for sid in base.sources if sid not in base.texts}
+    set_aside = [p for p in problems if p.file == "sources.yaml" and p.subject in unreadable]
+    if any(p.severity == "error" and p not in set_aside for p in problems):
+        raise FactBaseError(problems)
+    return base, set_aside
 
 
 # --- Exclusions and the report --------------------------------------------------------------------
@@ -297,8 +421,15 @@ class SourceCoverage:
     covered: int
     excluded: int
     uncovered: tuple[SourceSentence, ...]
+    sentences: int = 0  # prose sentences found at all; none means the text is not prose (markup, a scan)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.uncovered) or self.sentences == 0
 
     def summary(self) -> str:
+        if self.sentences == 0:
+            return f"{self.source}: no sentences found in {self.path}; is it the document's text, not markup or a scan?"
         excluded = f" ({self.excluded} excluded)" if self.excluded else ""
         return f"{self.source}: {self.covered}/{self.important} important sentences covered{excluded}"
 
@@ -309,6 +440,7 @@ class SourceCoverage:
             "important": self.important,
             "covered": self.covered,
             "excluded": self.excluded,
+            "sentences": self.sentences,
             "uncovered": [{"locator": s.locator, "sentence": s.text} for s in self.uncovered],
         }
 
@@ -317,7 +449,8 @@ def source_coverage(base: FactBase, source_id: str, exclusions: list[Exclusion])
     text = source_text(base, source_id)
     known = known_quotes(base, source_id)
     starts = [e.start for e in exclusions if e.source == source_id]
-    important = [s for s in source_sentences(text) if s.cues.important]
+    sentences = source_sentences(text)
+    important = [s for s in sentences if s.cues.important]
     kept = [s for s in important if not any(s.start <= at < s.end for at in starts)]
     uncovered = tuple(s for s in kept if not is_covered(s, known))
     path = text.source.path.relative_to(base.root).as_posix()
@@ -328,19 +461,33 @@ def source_coverage(base: FactBase, source_id: str, exclusions: list[Exclusion])
         covered=len(kept) - len(uncovered),
         excluded=len(important) - len(kept),
         uncovered=uncovered,
+        sentences=len(sentences),
     )
 
 
 def coverage(base: FactBase, source_ids: list[str] | None = None) -> list[SourceCoverage]:
-    """Report coverage per source (all, or the ones named); a bad exclusion raises FactBaseError."""
+    """Report coverage per readable source (all, or the ones named); a bad exclusion raises FactBaseError."""
     exclusions, problems = load_exclusions(base)
     if problems:
         raise FactBaseError(problems)
-    return [source_coverage(base, sid, exclusions) for sid in (source_ids or list(base.sources))]
+    wanted = source_ids or [sid for sid in base.sources if sid in base.texts]
+    return [source_coverage(base, sid, exclusions) for sid in wanted]
 
 
-def run_coverage(root: Path, source_id: str | None = None) -> list[SourceCoverage]:
-    """Load and check the fact base at root, then report its coverage."""
-    from briefgen.check.gate import load_checked
+@dataclass(frozen=True)
+class CoverageRun:
+    """The report per readable source, and the problems of the sources set aside as unreadable."""
 
-    return coverage(load_checked(root)[0], [source_id] if source_id else None)
+    report: list[SourceCoverage]
+    set_aside: list[Problem]
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.set_aside) or any(item.failed for item in self.report)
+
+
+def run_coverage(root: Path, source_id: str | None = None) -> CoverageRun:
+    """Load and check the fact base at root, then report its coverage; unreadable sources are set aside."""
+    base, set_aside = load_for_authoring(root)
+    report = coverage(base, [source_id] if source_id else None)
+    return CoverageRun(report, [p for p in set_aside if source_id in (None, p.subject)])

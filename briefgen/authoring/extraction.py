@@ -98,11 +98,15 @@ class Candidate:
     locator: str
     prefix: str | None = None
     unreviewed: bool = True
+    date_basis: str | None = None  # how a relative date ('On Tuesday') was resolved, for the reviewer
+    quantity: dict[str, object] | None = None  # a guess for figures: value, unit, metric
 
     def as_entry(self) -> dict[str, object]:
         entry: dict[str, object] = {"id": self.id, "statement": self.statement, "kind": self.kind}
         if self.date:
             entry["as_of" if self.kind == "figure" else "date"] = self.date
+        if self.quantity:
+            entry["quantity"] = self.quantity
         entry |= {"topics": list(self.topics), "source": self.source, "quote": self.quote}
         if self.prefix:
             entry["prefix"] = self.prefix
@@ -123,29 +127,85 @@ def _quote_for(text: SourceText, sentence: SourceSentence) -> tuple[str, str | N
     return None
 
 
+# A figure: '$70 billion', '2 billion yen', '33.7%', '5,000 projects'; years and ordinals are not figures.
+_AMOUNT = re.compile(
+    r"(?P<cur>[$¥€£])?\s?(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?!\d|st\b|nd\b|rd\b|th\b)"
+    r"(?:\s?(?P<scale>billion|million|trillion))?(?:\s?(?P<unit>%|per ?cent|yen|dollars?|[a-z]+))?"
+)
+_CURRENCY = {"$": "USD", "¥": "JPY", "€": "EUR", "£": "GBP"}
+
+
+def guess_quantity(sentence: str, metrics: dict[str, str]) -> dict[str, object] | None:
+    """The sentence's first amount as {value, unit, metric}: a guess for the reviewer, never a fact."""
+    for m in _AMOUNT.finditer(sentence):
+        number = m["num"].replace(",", "")
+        if not m["cur"] and not m["scale"] and re.fullmatch(r"1\d{3}|20\d\d", number):
+            continue  # a year
+        unit = m["unit"] or ""
+        if m["cur"] or unit in ("yen", "dollar", "dollars"):
+            currency = _CURRENCY.get(m["cur"] or "", "JPY" if unit == "yen" else "USD")
+            unit = f"{currency} {m['scale']}" if m["scale"] else currency
+        elif unit in ("%", "per cent", "percent"):
+            unit = "percent"
+        elif m["scale"]:
+            unit = f"{m['scale']} {unit}".strip()
+        value = float(number) if "." in number else int(number)
+        found: dict[str, object] = {"value": value, "unit": unit or "TODO"}
+        metric = guess_metric(sentence, metrics)
+        if metric:
+            found["metric"] = metric
+        return found
+    return None
+
+
+def guess_metric(sentence: str, metrics: dict[str, str]) -> str | None:
+    """The metric of metrics.yaml whose label shares most words (at least two) with the sentence."""
+    words = set(re.findall(r"[a-z]{4,}", _plain(sentence)))
+    best = max(
+        ((len(words & set(re.findall(r"[a-z]{4,}", _plain(label)))), name) for name, label in metrics.items()),
+        default=(0, ""),
+    )
+    return best[1] if best[0] >= 2 else None
+
+
 def propose(base: FactBase, source_id: str) -> list[Candidate]:
     """Propose a candidate for each sentence of the source that carries a fact and no fact covers yet."""
     text = source_text(base, source_id)
     known, terms = known_quotes(base, source_id), topic_terms(base.topics)
+    metrics = _metrics(base)
     found: list[Candidate] = []
     for sentence in source_sentences(text):
         quoted = None if is_covered(sentence, known) or not sentence.cues.proposable else _quote_for(text, sentence)
         if quoted is None:
             continue
+        cues, when = sentence.cues, sentence.cues.when
+        relative = when is not None and cues.date is None
         found.append(
             Candidate(
                 id=f"cand-{source_id}-{len(found) + 1}",
                 statement=f"TODO: restate in our own words: {sentence.text}",
-                kind=sentence.cues.kind,
-                date=sentence.cues.date,
+                kind=cues.kind,
+                date=cues.date or (when.date if when else None),
                 topics=suggest_topics(sentence.text, terms),
                 source=source_id,
                 quote=quoted[0],
                 locator=sentence.locator,
                 prefix=quoted[1],
+                date_basis=when.basis if relative and when else None,
+                quantity=guess_quantity(sentence.text, metrics) if cues.kind == "figure" else None,
             )
         )
     return found
+
+
+def _metrics(base: FactBase) -> dict[str, str]:
+    from briefgen.errors import FactBaseError
+    from briefgen.factbase.metrics import metric_labels
+
+    try:
+        return metric_labels(base.root)
+    except FactBaseError:
+        return {}  # `check` reports a broken metrics.yaml; a guess can do without it
 
 
 # Wrapped like the fact files, with topic lists inline: `topics: [aid, trade]`.
@@ -171,7 +231,8 @@ def render_candidates(cands: list[Candidate]) -> str:
     """The review file's text: the header, then each candidate under a comment giving its locator."""
     parts = [HEADER]
     for cand in cands:
-        note = "; a figure: add quantity {value, unit, metric}" if cand.kind == "figure" else ""
+        note = "; a figure: check quantity {value, unit, metric}" if cand.kind == "figure" else ""
+        note += f"; date from {cand.date_basis}" if cand.date_basis else ""
         parts.append(f"\n# {cand.locator}{note}\n")
         parts.append(yaml.safe_dump([cand.as_entry()], sort_keys=False, allow_unicode=True, **_YAML_LAYOUT))
     return "".join(parts) if cands else HEADER + "[]\n"
@@ -203,9 +264,9 @@ class ExtractResult:
 
 def extract(root: Path, source_id: str, output: Path | None = None, force: bool = False) -> ExtractResult:
     """Load and check the fact base, propose candidates from one source and write their review file."""
-    from briefgen.check.gate import load_checked
+    from briefgen.authoring.coverage import load_for_authoring
 
-    base = load_checked(root)[0]
+    base = load_for_authoring(root)[0]  # another source's unreadable text does not stop this one
     cands = propose(base, source_id)
     path = output or root / "candidates" / f"{source_id}.yaml"
     write_candidates(cands, path, fact_base=root, force=force)

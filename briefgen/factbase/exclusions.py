@@ -78,6 +78,8 @@ def read_exclusions(
         data = read_yaml(path)
     except YamlProblem as exc:
         return [], [Problem(EXCLUSIONS, exc.line, None, exc.message)]
+    if data is None:  # comments only, as `briefgen init` writes it
+        return [], []
     if not isinstance(data, list):
         return [], [Problem(EXCLUSIONS, line_of(data), None, "must be a YAML list of {source, quote, reason}")]
     found: list[Exclusion] = []

@@ -20,7 +20,15 @@ from briefgen.factbase import cache
 from briefgen.factbase.anchoring import AnchorError, Match, anchor
 from briefgen.factbase.dates import parse_date
 from briefgen.factbase.facts import Evidence, Fact, Quantity, Topics, fact_files, load_fact_file, load_topics
-from briefgen.factbase.sources import Source, SourceNames, SourceText, load_sources, read_source_text
+from briefgen.factbase.sources import (
+    Source,
+    SourceNames,
+    SourceText,
+    check_original,
+    load_sources,
+    markup_problem,
+    read_source_text,
+)
 
 
 @dataclass(frozen=True)
@@ -177,8 +185,13 @@ def _load(root: Path, rules: FactRules | None, outline: bool) -> tuple[FactBase,
     texts: dict[str, SourceText] = {}
     for text, found in _read_texts(root, list(sources.values())):
         problems += found
-        if text is not None:
+        markup = markup_problem(text, root) if text is not None else None
+        if markup is not None:  # a page's markup read as text: nothing in it can be located
+            problems.append(markup)
+        elif text is not None:
             texts[text.source.id] = text
+    for source in sources.values():
+        problems += check_original(source, root)
     topics, found = load_topics(root)
     problems += found
     base = FactBase(root=root, sources=sources, texts=texts, topics=topics, facts=[])

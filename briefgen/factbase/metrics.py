@@ -22,6 +22,8 @@ def read_metrics(root: Path) -> tuple[dict[str, str], list[Problem]]:
         data = read_yaml(path)
     except YamlProblem as exc:
         return {}, [Problem(METRICS, exc.line, None, exc.message)]
+    if data is None:  # comments only, as `briefgen init` writes it
+        return {}, []
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__}"
         line = key_lines(path).get("")

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from briefgen.common.hashing import file_sha256
 from briefgen.errors import Problem
 from briefgen.factbase.anchoring import Match, NormalText, normalise_lines
 from briefgen.factbase.dates import DateError, DateSpec, parse_date
+from briefgen.factbase.paragraphs import paragraph_numbers
 from briefgen.factbase.readers import YamlProblem, line_of, read_yaml
 
 SOURCE_FIELDS = {
@@ -28,9 +30,16 @@ SOURCE_FIELDS = {
     "path",
     "sha256",
     "page_starts",
+    "body",
+    "original",
+    "original_sha256",
+    "retrieved",
+    "provenance",
     "notes",
     "called",
 }
+# Not plain text: parsed on their own.
+_STRUCTURED_FIELDS = {"published", "page_starts", "body", "retrieved", "provenance", "called"}
 REQUIRED_SOURCE_FIELDS = {"id", "type", "path", "sha256"}
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -73,6 +82,11 @@ class Source:
     published: DateSpec | None = None
     url: str | None = None
     page_starts: tuple[int, ...] = ()
+    body: tuple[int, int] | None = None  # first and last line of the body; None: the whole text
+    original: Path | None = None  # the document as received (`briefgen add`), when it is not the text itself
+    original_sha256: str | None = None
+    retrieved: DateSpec | None = None  # when it was added
+    provenance: tuple[tuple[str, str], ...] = ()  # (field, where its value came from)
     notes: str | None = None
     line: int | None = None
     called: tuple[str, ...] = ()  # what statements call it: 'ISEAS study'
@@ -101,11 +115,7 @@ class SourceText:
 
     def __post_init__(self) -> None:
         self.normal = normalise_lines(self.raw)
-        count, paragraphs = 0, []
-        for line in self.raw.split("\n"):
-            count += bool(line.strip())
-            paragraphs.append(count)
-        self._paragraph_of_line = paragraphs
+        self._paragraph_of_line = paragraph_numbers(self.raw.split("\n"), self.source.body)
 
     def locator(self, match: Match) -> str:
         """Return 'p. 4' for paginated sources, 'para. 7' otherwise."""
@@ -114,9 +124,22 @@ class SourceText:
             first = bisect.bisect_right(starts, match.first_line)
             last = bisect.bisect_right(starts, match.last_line)
             return f"p. {first}" if first == last else f"pp. {first}–{last}"
-        first = self._paragraph_of_line[match.first_line - 1]
-        last = self._paragraph_of_line[match.last_line - 1]
+        numbers = self._paragraph_of_line[match.first_line - 1 : match.last_line]
+        inside_body = [n for n in numbers if n > 0]
+        if not inside_body:  # a title, byline or heading, or an endnote: no paragraph to count
+            return self._outside_body(match.first_line, numbers)
+        first, last = min(inside_body), max(inside_body)
         return f"para. {first}" if first == last else f"paras. {first}–{last}"
+
+    def _outside_body(self, first_line: int, numbers: list[int]) -> str:
+        """'front matter' (title, standfirst, abstract), 'n. 12' for a numbered endnote, else 'end matter'."""
+        if -1 not in numbers:
+            return "front matter"
+        note = _NOTE_START.match(self.raw.split("\n")[first_line - 1])
+        return f"n. {note.group(1)}" if note else "end matter"
+
+
+_NOTE_START = re.compile(r"^\s*(\d{1,3})[.)]?\s")
 
 
 def inside(base: Path, path: Path) -> bool:
@@ -158,6 +181,11 @@ def _parse_source(entry: Any, base: Path, rel: str) -> tuple[Source | None, list
     if not (isinstance(page_starts, list) and all(isinstance(n, int) and n > 0 for n in page_starts)):
         issues.append("page_starts must be a list of line numbers")
         page_starts = []
+    body = entry.get("body")
+    lines = body if isinstance(body, list) and len(body) == 2 else []
+    if body is not None and not (all(isinstance(n, int) and n > 0 for n in lines) and lines and lines[0] <= lines[1]):
+        issues.append("body must be [first line, last line] of the body, 1-based")
+        body = None
     path = base / str(entry.get("path", ""))
     if "path" in entry and not inside(base, path):
         issues.append(f"path '{entry['path']}' leaves the fact base directory; keep source texts under it")
@@ -165,7 +193,23 @@ def _parse_source(entry: Any, base: Path, rel: str) -> tuple[Source | None, list
     if not (isinstance(called, list) and all(isinstance(n, str) and n.strip() for n in called)):
         issues.append("called must be a list of the names statements use for this source")
         called = []
-    texts = {name: _text_field(entry, name, issues) for name in SOURCE_FIELDS - {"published", "page_starts", "called"}}
+    original = base / str(entry["original"]) if entry.get("original") else None
+    if original is not None and not inside(base, original):
+        issues.append(f"original '{entry['original']}' leaves the fact base directory; keep originals under it")
+    if original is not None and not entry.get("original_sha256"):
+        issues.append("an original needs its 'original_sha256'")
+    retrieved = None
+    if entry.get("retrieved") is not None:
+        try:
+            retrieved = parse_date(entry["retrieved"])
+        except DateError as exc:
+            issues.append(f"retrieved: {exc}")
+    provenance = entry.get("provenance") or {}
+    if not (isinstance(provenance, dict) and all(isinstance(v, str) for v in provenance.values())):
+        issues.append("provenance must map a field name to where its value came from")
+        provenance = {}
+    issues += [f"provenance: unknown field '{k}'" for k in provenance if k not in SOURCE_FIELDS]
+    texts = {name: _text_field(entry, name, issues) for name in SOURCE_FIELDS - _STRUCTURED_FIELDS}
     problems = [Problem(rel, line, subject, msg) for msg in issues]
     if problems:
         return None, problems
@@ -182,6 +226,11 @@ def _parse_source(entry: Any, base: Path, rel: str) -> tuple[Source | None, list
         published=published,
         url=texts["url"],
         page_starts=tuple(sorted(page_starts)),
+        body=(body[0], body[1]) if body else None,
+        original=original,
+        original_sha256=texts["original_sha256"],
+        retrieved=retrieved,
+        provenance=tuple((str(k), str(v)) for k, v in provenance.items()),
         notes=texts["notes"],
         line=line,
         called=tuple(n.strip() for n in called),
@@ -196,6 +245,7 @@ def load_sources(base: Path) -> tuple[dict[str, Source], list[Problem]]:
         data = read_yaml(base / rel)
     except YamlProblem as exc:
         return {}, [Problem(rel, exc.line, None, exc.message)]
+    data = [] if data is None else data  # a new fact base's registry: comments only
     if not isinstance(data, list):
         return {}, [Problem(rel, None, None, "must be a YAML list of sources")]
     sources: dict[str, Source] = {}
@@ -233,3 +283,38 @@ def read_source_text(source: Source, base: Path) -> tuple[SourceText | None, lis
     except UnicodeDecodeError:
         return None, problems + [Problem(rel, source.line, source.id, "source text is not UTF-8")]
     return SourceText(source, text, digest), problems
+
+
+def check_original(source: Source, base: Path) -> list[Problem]:
+    """The original document kept by `briefgen add` is still there and unchanged."""
+    if source.original is None:
+        return []
+    rel = source.original.relative_to(base)
+    digest = file_sha256(source.original)
+    if digest is None:
+        return [Problem("sources.yaml", source.line, source.id, f"cannot read original '{rel}'")]
+    if digest != source.original_sha256:
+        msg = (
+            f"original '{rel}' has changed (sha256 {digest[:12]}…, registry says {str(source.original_sha256)[:12]}…); "
+            "restore it, or register the new document with `briefgen add`"
+        )
+        return [Problem("sources.yaml", source.line, source.id, msg)]
+    return []
+
+
+# Tags of a web page left in a text: '<p>', '</div>', '<a href=...>', '<!DOCTYPE html>'.
+_TAGS = "html|head|body|div|p|span|a|script|style|meta|br|li|ul|table|td|tr|article|section|nav"
+_MARKUP = re.compile(rf"<(?:!doctype|/?(?:{_TAGS})\b)[^>]*>", re.I)
+
+
+def markup_problem(text: SourceText, base: Path) -> Problem | None:
+    """A registered text that is still a web page's markup: its quotes and paragraphs would be wrong."""
+    found = _MARKUP.findall(text.raw)
+    if len(found) < 3:  # one '<p>' quoted in prose is not a page
+        return None
+    rel = text.source.path.relative_to(base)
+    msg = (
+        f"source text '{rel}' still contains markup ({len(found)} tags such as {found[0][:20]}); "
+        "register the page with `briefgen add PAGE.html` so its text is extracted"
+    )
+    return Problem("sources.yaml", text.source.line, text.source.id, msg)

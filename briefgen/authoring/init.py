@@ -1,0 +1,104 @@
+"""`briefgen init`: an empty fact base for a new subject, and a starter audience profile beside it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from briefgen.errors import UsageError
+
+SOURCES = """\
+# The source registry: one entry per source document. Register documents with `briefgen add PATH`
+# (.txt, .md, .html, .pdf, .docx): it keeps the original under originals/, writes the text to texts/,
+# records both sha256 digests, the pages or the body, and where each metadata field came from.
+# Metadata records only what the document itself shows; a field it does not show stays null.
+# Facts go in fact files beside this one (any other NAME.yaml: a YAML list of facts); `briefgen extract`
+# proposes candidates into candidates/ for review. See docs/schema.md.
+"""
+
+TOPICS = """\
+# The topic vocabulary: groups of `topic: description`. Every fact's `topics` come from here, and
+# audience profiles (templates/audiences/*.yaml) choose facts by topic. `briefgen extract` suggests
+# topics from these descriptions: name the things your sources talk about. Replace these starters.
+general:
+  background: History and context of the subject, before the period the briefs cover.
+  developments: Meetings, visits, agreements, decisions and other events.
+  figures: Amounts, counts, rankings and other measured values.
+  outlook: Judgements and expectations the sources express.
+"""
+
+METRICS = """\
+# Metric labels: the measure each `quantity.metric` names, shown as table headings and figure captions.
+# Facts that give values of the same measure share a metric, so briefgen shows them as a series.
+# For example:
+# oda-cumulative: Cumulative development assistance
+"""
+
+EXCLUSIONS = """\
+# Sentences of the sources deliberately left without a fact, each with a reason; `briefgen coverage`
+# checks them. For example:
+# - source: some-source
+#   quote: The verbatim start of the sentence
+#   reason: byline
+"""
+
+GITIGNORE = """\
+# Candidate facts from `briefgen extract`: review files, not part of the fact base.
+candidates/
+"""
+
+AUDIENCE = """\
+# A starter audience profile: which facts this audience gets, in which sections (README: Templates and audiences).
+# Build it with `briefgen build --audience general`; copy it to make others.
+title: "Brief"
+audience: General readers
+key_points:
+  count: 3
+topic_weights:
+  developments: 1
+sections:
+  - title: Background
+    topics: [background]
+  - title: Developments
+    topics: [developments]
+  - title: Figures
+    topics: [figures]
+  - title: Outlook
+    topics: [outlook]
+"""
+
+
+@dataclass(frozen=True)
+class Initialised:
+    """What `briefgen init` created."""
+
+    fact_base: Path
+    audience: Path | None  # None when a profile of that name was already there
+
+
+def init_fact_base(root: Path, templates: Path) -> Initialised:
+    """Create the fact base at root (which must not hold one) and, if absent, templates/audiences/general.yaml."""
+    if (root / "sources.yaml").exists():
+        raise UsageError(f"{root} already holds a fact base (sources.yaml); nothing was changed")
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"{root} is a file, not a directory")
+    files = {
+        "sources.yaml": SOURCES,
+        "topics.yaml": TOPICS,
+        "metrics.yaml": METRICS,
+        "exclusions.yaml": EXCLUSIONS,
+        ".gitignore": GITIGNORE,
+    }
+    clashes = [name for name in files if (root / name).exists()]
+    if clashes:
+        raise UsageError(f"{root / clashes[0]} already exists; init only creates a new fact base")
+    for directory in ("texts", "originals"):
+        (root / directory).mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (root / name).write_text(text, encoding="utf-8")
+    profile = templates / "audiences" / "general.yaml"
+    if profile.exists():
+        return Initialised(root, None)
+    profile.parent.mkdir(parents=True, exist_ok=True)
+    profile.write_text(AUDIENCE, encoding="utf-8")
+    return Initialised(root, profile)
