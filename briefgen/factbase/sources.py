@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from briefgen.common.files import read_regular, reason
 from briefgen.errors import Problem
 from briefgen.factbase.anchoring import Match, NormalText, normalise_lines
 from briefgen.factbase.dates import DateError, DateSpec, parse_date
@@ -134,7 +135,10 @@ def _parse_source(entry: Any, base: Path, rel: str) -> tuple[Source | None, list
         issues.append("page_starts must be a list of line numbers")
         page_starts = []
     path = base / str(entry.get("path", ""))
-    if "path" in entry and not inside(base, path):
+    if "\0" in str(entry.get("path", "")):
+        issues.append("path contains a NUL byte (\\0), which no file name can; correct the path")
+        path = base
+    elif "path" in entry and not inside(base, path):
         issues.append(f"path '{entry['path']}' leaves the fact base directory; keep source texts under it")
     texts = {name: _text_field(entry, name, issues) for name in SOURCE_FIELDS - {"published", "page_starts"}}
     problems = [Problem(rel, line, subject, msg) for msg in issues]
@@ -186,9 +190,9 @@ def read_source_text(source: Source, base: Path) -> tuple[SourceText | None, lis
     """Read and normalise one source's text, checking its sha256."""
     rel = "sources.yaml"
     try:
-        data = source.path.read_bytes()
+        data = read_regular(source.path)  # a named pipe is refused, not waited on; a huge file by its size
     except OSError as exc:
-        msg = f"cannot read source text '{source.path.relative_to(base)}': {exc.strerror or exc}"
+        msg = f"cannot read source text '{source.path.relative_to(base)}': {reason(exc)}"
         return None, [Problem(rel, source.line, source.id, msg)]
     problems = []
     digest = hashlib.sha256(data).hexdigest()
