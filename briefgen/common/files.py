@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Mapping
 from pathlib import Path
 from typing import BinaryIO
 
@@ -77,8 +78,21 @@ def reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def refuse_nul(what: str, value: object) -> None:
-    """Raise a UsageError naming the option or field when a path holds a NUL byte, which no path can."""
-    if value is not None and "\0" in str(value):
-        shown = str(value).replace("\0", "\\0")
-        raise UsageError(f"{what} '{shown}' contains a NUL byte (\\0), which no file name can; correct the path")
+def refuse_nul(paths: Mapping[str, object]) -> None:
+    """Raise a UsageError naming the option whose path holds a NUL byte, which no file name can hold
+    (the system would only say 'embedded null byte', naming nothing); None values are skipped."""
+    for what, value in paths.items():
+        if value is not None and "\0" in str(value):
+            shown = str(value).replace("\0", "\\0")
+            raise UsageError(f"{what} '{shown}' contains a NUL byte (\\0), which no file name can; correct the path")
+
+
+def refuse_nul_args(args: list[str]) -> None:
+    """refuse_nul over a raw command line, naming the option a value belongs to ('--output', ...)."""
+    for i, arg in enumerate(args):
+        if "\0" in arg:
+            if arg.startswith("--") and "=" in arg:
+                name, _, value = arg.partition("=")
+            else:
+                name, value = (args[i - 1] if i and args[i - 1].startswith("-") else "argument"), arg
+            refuse_nul({name: value})

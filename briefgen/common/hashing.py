@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import stat
 from pathlib import Path
 
-from briefgen.common.files import MAX_BYTES, FileRefused, kind_of, open_regular
+from briefgen.common.files import MAX_BYTES, FileRefused, kind_of, open_regular, reason
 from briefgen.errors import BuildError
 
 CHUNK = 1 << 20  # files are hashed a mebibyte at a time, never read whole
@@ -61,7 +59,8 @@ def _digest(path: Path, limit: int) -> str:
 def tree_digest(paths: list[Path], skip_suffixes: tuple[str, ...] = ()) -> str:
     """One hash over the names and contents of every file below the given paths (but those skipped).
 
-    A named pipe, device or socket among them is an error: whatever later read it would wait forever.
+    Every file must be readable: a named pipe or device (whatever read it would wait forever), a
+    broken link or a file without read permission is a BuildError naming it, before anything is read.
     """
     digest = hashlib.sha256()
     for root in paths:
@@ -71,17 +70,19 @@ def tree_digest(paths: list[Path], skip_suffixes: tuple[str, ...] = ()) -> str:
         for path in files:
             if path.suffix.lower() in skip_suffixes:
                 continue
-            _refuse_special(path)
             digest.update(str(path.relative_to(root.parent)).encode("utf-8") + b"\0")
-            digest.update(file_token(path).encode("utf-8"))
+            digest.update(_tree_token(path).encode("utf-8"))
             digest.update(b"\0")
     return digest.hexdigest()
 
 
-def _refuse_special(path: Path) -> None:
+def _tree_token(path: Path) -> str:
     try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return  # a broken link: 'unreadable' in the digest, and reported by whatever reads it
-    if not stat.S_ISREG(mode):
-        raise BuildError(f"{path}: is {kind_of(mode)}, not a regular file; remove it or replace it with a file")
+        return _digest(path, MAX_BYTES)
+    except FileRefused as exc:
+        if exc.size is None:
+            raise BuildError(f"{path}: {reason(exc)}; remove it or replace it with a file") from None
+        return file_token(path)  # too large to hash: what reads it refuses it, naming it
+    except OSError as exc:
+        why = "is a broken link" if path.is_symlink() and not path.exists() else f"cannot be read: {reason(exc)}"
+        raise BuildError(f"{path}: {why}; fix it or remove it") from None

@@ -273,8 +273,16 @@ def _read_files(base: FactBase, paths: list[Path], rules: FactRules | None, outl
             return [_Outlined(r.problems, [outline_of(f) for f in r.facts], r.sha256) for r in results]
         return list(results)
 
-    sizes = [path.stat().st_size for path in paths]
+    sizes = [_size(path) for path in paths]
     return [_received(sent) for sent in in_parallel(paths, sizes, job)]
+
+
+def _size(path: Path) -> int:
+    """A file's size, to share work by; 0 for one that cannot be read (a broken link), which read_file reports."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _received(sent: FileResult | _Outlined) -> FileResult:
