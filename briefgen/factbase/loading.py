@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from briefgen.common.hashing import file_sha256, file_token
+from briefgen.common.hashing import file_token
 from briefgen.common.parallel import in_parallel, in_worker
 from briefgen.errors import Problem, UsageError
 from briefgen.factbase import cache, codec
@@ -211,7 +211,7 @@ def read_file(base: FactBase, path: Path, rules: FactRules | None) -> FileResult
         problems += anchor_fact(base, fact, anchors)
         if rules is not None:
             problems += [Problem(fact.file, fact.line, fact.id, message) for message in rules(fact, base)]
-    return FileResult(facts, problems, anchors, file_sha256(path) or "unreadable")
+    return FileResult(facts, problems, anchors, file_token(path))
 
 
 # A fact as plain values, for the rules across facts: unpickling these is twenty times faster than facts.
