@@ -103,6 +103,8 @@ def read(kind: str, key: str) -> Any | None:
     try:
         with path.open("rb") as handle:
             return json.load(handle)
+    except FileNotFoundError:  # pruned by another run since
+        return None
     except (OSError, ValueError) as exc:  # ValueError: not JSON, or not UTF-8
         discard(kind, key, f"unreadable ({exc.__class__.__name__})")
         return None
