@@ -10,7 +10,9 @@ that an entry can hold a whole base or the share of one fact file.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import functools
+import itertools
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -48,12 +50,6 @@ def _opt_int(value: Plain) -> int | None:
     return None if value is None else _int(value)
 
 
-def _bool(value: Plain) -> bool:
-    if type(value) is not bool:
-        raise ShapeError(f"expected true or false, found {type(value).__name__}")
-    return value
-
-
 def _list(value: Plain, length: int | None = None) -> list[Any]:
     if type(value) is not list or (length is not None and len(value) != length):
         raise ShapeError(f"expected a list of {length or 'any number of'} values")
@@ -76,20 +72,52 @@ def decode_digests(value: Plain) -> dict[str, str]:
     return {_str(name): _str(digest) for name, digest in _dict(value).items()}
 
 
+# Records are checked a whole list at a time: the tuple of its items' types must be one the encoder
+# writes. One C-level pass per record instead of a Python call per field keeps a warm load as fast
+# as unpickling was.
+
+NoneType = type(None)
+_OPT = (str, NoneType)
+
+
+def _shapes(*fields: type | tuple[type, ...]) -> frozenset[tuple[type, ...]]:
+    """Every tuple of item types a record may have: each field one of the types given for it."""
+    return frozenset(itertools.product(*((f,) if isinstance(f, type) else f for f in fields)))
+
+
+def _record(value: Plain, shapes: frozenset[tuple[type, ...]], what: str) -> list[Any]:
+    if type(value) is not list or tuple(map(type, value)) not in shapes:
+        raise ShapeError(f"{what} of the wrong shape: {str(value)[:80]}")
+    return value
+
+
+def _texts(value: Plain, what: str) -> tuple[str, ...]:
+    if type(value) is not list or not set(map(type, value)) <= {str}:
+        raise ShapeError(f"{what} must be a list of text")
+    return tuple(value)
+
+
+def _ints(value: Iterable[Any], what: str) -> None:
+    if not set(map(type, value)) <= {int}:
+        raise ShapeError(f"{what} must be whole numbers")
+
+
 def _each(value: Plain, decode: Callable[[Any], T]) -> list[T]:
     return [decode(item) for item in _list(value)]
-
-
-def _strs(value: Plain) -> tuple[str, ...]:
-    return tuple(_str(item) for item in _list(value))
 
 
 def _date(value: Plain) -> DateSpec | None:
     """Dates travel as the text they were written as, and are parsed again: one grammar, one truth."""
     if value is None:
         return None
+    return _parsed(_str(value))
+
+
+@functools.lru_cache(maxsize=8192)
+def _parsed(raw: str) -> DateSpec:
+    # Many facts share a date; a DateSpec is frozen, so one parse can serve them all.
     try:
-        return parse_date(_str(value))
+        return parse_date(raw)
     except DateError as exc:
         raise ShapeError(f"bad date: {exc}") from None
 
@@ -170,18 +198,16 @@ def _encode_quantity(q: Quantity | None) -> list[Any] | None:
     return None if q is None else [q.value, q.unit, q.metric, q.approximate]
 
 
+_QUANTITY = _shapes((int, float, str), str, str, bool)
+_EVIDENCE = _shapes(str, str, _OPT, _OPT)
+
+
 def _decode_quantity(value: Plain) -> Quantity | None:
-    if value is None:
-        return None
-    amount, unit, metric, approximate = _list(value, 4)
-    if type(amount) not in (int, float, str):
-        raise ShapeError("a quantity's value must be a number or text")
-    return Quantity(amount, _str(unit), _str(metric), _bool(approximate))
+    return None if value is None else Quantity(*_record(value, _QUANTITY, "a quantity"))
 
 
 def _decode_evidence(value: Plain) -> Evidence:
-    source, quote, prefix, suffix = _list(value, 4)
-    return Evidence(_str(source), _str(quote), _opt_str(prefix), _opt_str(suffix))
+    return Evidence(*_record(value, _EVIDENCE, "a quote"))
 
 
 def encode_fact(f: Fact) -> list[Any]:
@@ -205,26 +231,29 @@ def encode_fact(f: Fact) -> list[Any]:
     ]
 
 
+_FACT = _shapes(str, str, str, list, list, str, int, _OPT, _OPT, (list, NoneType), list, int, _OPT, _OPT, str, _OPT)
+
+
 def decode_fact(value: Plain) -> Fact:
     (fid, statement, kind, topics, evidence, file, line, date, as_of, quantity, audiences, salience, confidence,
-     likelihood, status, superseded_by) = _list(value, 16)  # fmt: skip
+     likelihood, status, superseded_by) = _record(value, _FACT, "a fact")  # fmt: skip
     return Fact(
-        id=_str(fid),
-        statement=_str(statement),
-        kind=_str(kind),
-        topics=_strs(topics),
-        evidence=tuple(_each(evidence, _decode_evidence)),
-        file=_str(file),
-        line=_int(line),
-        date=_date(date),
-        as_of=_date(as_of),
+        id=fid,
+        statement=statement,
+        kind=kind,
+        topics=_texts(topics, "topics"),
+        evidence=tuple(map(_decode_evidence, evidence)),
+        file=file,
+        line=line,
+        date=_parsed(date) if date else None,  # text or None: _record checked
+        as_of=_parsed(as_of) if as_of else None,
         quantity=_decode_quantity(quantity),
-        audiences=_strs(audiences),
-        salience=_int(salience),
-        confidence=_opt_str(confidence),
-        likelihood=_opt_str(likelihood),
-        status=_str(status),
-        superseded_by=_opt_str(superseded_by),
+        audiences=_texts(audiences, "audiences"),
+        salience=salience,
+        confidence=confidence,
+        likelihood=likelihood,
+        status=status,
+        superseded_by=superseded_by,
     )
 
 
@@ -237,23 +266,28 @@ def encode_outline(outline: tuple[Any, ...]) -> list[Any]:
             status, superseded_by]  # fmt: skip
 
 
+_OUTLINE = _shapes(str, str, list, str, int, _OPT, _OPT, (list, NoneType), int, str, _OPT)
+
+
 def decode_outline(value: Plain) -> Fact:
     """The fact an outline came from, without its statement, topics and quotes."""
-    fid, kind, sources, file, line, date, as_of, quantity, salience, status, superseded_by = _list(value, 11)
+    fid, kind, sources, file, line, date, as_of, quantity, salience, status, superseded_by = _record(
+        value, _OUTLINE, "a fact outline"
+    )
     return Fact(
-        id=_str(fid),
+        id=fid,
         statement="",
-        kind=_str(kind),
+        kind=kind,
         topics=(),
-        evidence=tuple(Evidence(source, "") for source in _strs(sources)),
-        file=_str(file),
-        line=_int(line),
-        date=_date(date),
-        as_of=_date(as_of),
+        evidence=tuple(Evidence(source, "") for source in _texts(sources, "sources")),
+        file=file,
+        line=line,
+        date=_parsed(date) if date else None,
+        as_of=_parsed(as_of) if as_of else None,
         quantity=_decode_quantity(quantity),
-        salience=_int(salience),
-        status=_str(status),
-        superseded_by=_opt_str(superseded_by),
+        salience=salience,
+        status=status,
+        superseded_by=superseded_by,
     )
 
 
@@ -273,8 +307,9 @@ def decode_text(value: Plain, sources: Mapping[str, Source]) -> SourceText:
     raw = _str(raw)
     lines = raw.count("\n") + 1
     offsets, paragraphs = _list(offsets), _list(paragraphs)
-    if len(offsets) != lines or len(paragraphs) != lines or not all(type(n) is int for n in offsets + paragraphs):
+    if len(offsets) != lines or len(paragraphs) != lines:
         raise ShapeError(f"the locators of source '{sid}' do not fit its text")
+    _ints(offsets + paragraphs, "locators")
     # Built without __post_init__, which would normalise the text again: the point of caching it.
     text = SourceText.__new__(SourceText)
     text.source, text.raw, text.sha256 = source, raw, _str(sha)
@@ -304,12 +339,14 @@ def encode_anchors(anchors: Mapping[tuple[str, int], Any]) -> list[Any]:
     ]
 
 
+_ANCHOR = _shapes(str, int, str, str, int, int, int, int)
+
+
 def decode_anchors(value: Plain) -> list[AnchorParts]:
     decoded = []
     for item in _list(value):
-        fid, i, source, locator, start, end, first, last = _list(item, 8)
-        match = Match(_int(start), _int(end), _int(first), _int(last))
-        decoded.append(((_str(fid), _int(i)), _str(source), _str(locator), match))
+        fid, i, source, locator, start, end, first, last = _record(item, _ANCHOR, "an anchor")
+        decoded.append(((fid, i), source, locator, Match(start, end, first, last)))
     return decoded
 
 
@@ -320,11 +357,14 @@ def encode_problem(p: Problem) -> list[Any]:
     return [p.file, p.line, p.subject, p.message, p.severity]
 
 
+_PROBLEM = _shapes(str, (int, NoneType), _OPT, str, str)
+
+
 def decode_problem(value: Plain) -> Problem:
-    file, line, subject, message, severity = _list(value, 5)
+    file, line, subject, message, severity = _record(value, _PROBLEM, "a problem")
     if severity not in ("error", "warning"):
         raise ShapeError(f"unknown severity {severity!r}")
-    return Problem(_str(file), _opt_int(line), _opt_str(subject), _str(message), severity)
+    return Problem(file, line, subject, message, severity)
 
 
 def encode_problems(problems: list[Problem]) -> list[Any]:
