@@ -108,7 +108,10 @@ def test_a_wrong_shape_entry_with_the_right_digest_is_discarded_with_a_warning(b
     again = run("--facts", base, "check")
     assert again.exit_code == first.exit_code and again.stdout == first.stdout
     (warning,) = again.stderr.splitlines()
-    assert warning.startswith("briefgen: warning: discarded cache entry") and "a fact outline of the wrong shape" in warning
+    assert (
+        warning.startswith("briefgen: warning: discarded cache entry")
+        and "a fact outline of the wrong shape" in warning
+    )
     third = run("--facts", base, "check")  # rebuilt: read back without a word
     assert third.stdout == first.stdout and third.stderr == ""
 
