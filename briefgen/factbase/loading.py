@@ -108,7 +108,7 @@ def _cached(root: Path, index: str, outline: bool) -> tuple[FactBase, list[Probl
         return None
     try:
         return _from_cache(root, entry, outline)
-    except (codec.ShapeError, KeyError) as exc:
+    except (KeyError, ValueError, TypeError) as exc:  # codec.ShapeError is a ValueError
         cache.discard("factbase", index, f"not a fact base of this shape ({exc})")
         return None
 
