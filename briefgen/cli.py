@@ -19,12 +19,20 @@ if TYPE_CHECKING:  # Typer bundles its own click; the group's invoke is typed wi
     from briefgen.publish.build import BuildResult
 
 from briefgen import __version__
+from briefgen.common.files import refuse_nul_args
 from briefgen.config import Settings, load_settings
 from briefgen.errors import EXIT_CONTENT, EXIT_OK, BriefgenError, FactBaseError, UsageError
 
 
 class _Group(TyperGroup):
     """Turn known errors into one message and an exit code; bugs keep their traceback."""
+
+    def parse_args(self, ctx: ClickContext, args: list[str]) -> list[str]:
+        try:  # before Typer's own checks of paths, which fail on a NUL byte with a bare ValueError
+            refuse_nul_args(args)
+        except UsageError as exc:
+            _fail(str(exc), exc.exit_code)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: ClickContext) -> object:
         try:

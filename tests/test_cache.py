@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import json
 import os
-import pickle
 
 import pytest
 
@@ -16,7 +16,7 @@ from tests.conftest import append_fact, rehash, run
 
 def entries(kind: str) -> list:
     root = cache.cache_dir()
-    return sorted((root / kind).glob("*.pickle")) if root and (root / kind).is_dir() else []
+    return sorted((root / kind).glob("*.json")) if root and (root / kind).is_dir() else []
 
 
 def test_an_unchanged_base_is_read_from_the_cache(base, monkeypatch):
@@ -113,9 +113,9 @@ def test_an_entry_is_keyed_by_briefgen_code_too(base, monkeypatch):
 def test_entries_hold_the_contents_digest_and_what_was_loaded(base):
     loaded, _ = run_check(base)
     (entry,) = entries("factbase")
-    digest, (stored, _problems) = pickle.loads(entry.read_bytes())
-    assert digest == factbase.content_digest(base, {})  # the digests taken while loading agree
-    assert [f.id for f in stored.facts] == [f.id for f in loaded.facts]
+    stored = json.loads(entry.read_bytes())
+    assert stored["digest"] == factbase.content_digest(base, {})  # the digests taken while loading agree
+    assert [f[0] for f in stored["facts"]] == [f.id for f in loaded.facts]
 
 
 def test_an_edit_that_keeps_size_and_time_is_still_seen(base):

@@ -10,7 +10,8 @@ from typing import Any
 import yaml
 
 from briefgen.authoring.coverage import SourceSentence, is_covered, known_quotes, source_sentences, source_text
-from briefgen.errors import UsageError
+from briefgen.common.files import kind_of, reason, refuse_nul
+from briefgen.errors import BuildError, UsageError
 from briefgen.factbase.anchoring import AnchorError, anchor
 from briefgen.factbase.facts import Topics
 from briefgen.factbase.loading import FactBase
@@ -240,6 +241,8 @@ def render_candidates(cands: list[Candidate]) -> str:
 
 def write_candidates(cands: list[Candidate], path: Path, *, fact_base: Path, force: bool = False) -> None:
     """Write the review file; refuse fact base files and texts always, an existing file unless forced."""
+    refuse_nul({"--output": path})
+    _refuse_unwritable(path)
     target, root = path.resolve(), fact_base.resolve()
     if target.parent == root and target.suffix in (".yaml", ".yml"):
         raise UsageError(
@@ -250,8 +253,22 @@ def write_candidates(cands: list[Candidate], path: Path, *, fact_base: Path, for
         raise UsageError(f"{path}: refusing to write candidates among the source texts")
     if target.exists() and not force:
         raise UsageError(f"{path} already exists and may hold reviews in progress; pass --force to overwrite it")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render_candidates(cands), encoding="utf-8")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(render_candidates(cands), encoding="utf-8")
+    except OSError as exc:
+        raise BuildError(f"{path}: cannot write the candidates: {reason(exc)}") from None
+
+
+def _refuse_unwritable(path: Path) -> None:
+    """A directory, a pipe or a path under a file is a wrong --output: say so before anything is written."""
+    if path.is_dir():
+        raise UsageError(f"{path}: is a directory; give --output a file name, such as {path / 'candidates.yaml'}")
+    if path.exists() and not path.is_file():
+        raise UsageError(f"{path}: is {kind_of(path.stat().st_mode)}, not a file; give --output a file name")
+    blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise UsageError(f"{path}: '{blocker}' is a file, not a directory; choose another --output")
 
 
 @dataclass(frozen=True)

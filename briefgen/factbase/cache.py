@@ -4,14 +4,21 @@ Entries are keyed by the hash of everything they were made from, briefgen's own 
 stale entry is never read: a changed input simply makes a new key. The cache lives in
 $BRIEFGEN_CACHE_DIR, else $XDG_CACHE_HOME/briefgen, else ~/.cache/briefgen; BRIEFGEN_CACHE_DIR=off
 turns it off. A directory that is not the user's own, or cannot be made, turns it off too.
+
+Fact-base entries are JSON (see codec.py): reading one cannot run code, whoever wrote it. Compiled
+templates are marshal data that Jinja executes, so every directory and file on the way to an entry
+must be this user's own and writable by no one else, or the entry is not read; the same check keeps
+others from planting false facts in a JSON entry.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
-import pickle
+import stat
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -35,13 +42,38 @@ def cache_dir() -> Path | None:
         path = Path(home) / "briefgen"
     try:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = path.stat()
     except OSError:
         return None
-    # Entries are unpickled: only a directory no one else can write to may hold them.
-    if info.st_uid != os.getuid() or info.st_mode & 0o022:
+    # Only a directory no one else can write to, or swap, may hold entries.
+    if not private(path) or not _safe_ancestors(path):
         return None
     return path
+
+
+def private(path: Path) -> bool:
+    """Whether path (not followed if a link) is this user's own and writable by no one else."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return False
+    kind_ok = stat.S_ISDIR(info.st_mode) or stat.S_ISREG(info.st_mode)
+    return kind_ok and info.st_uid == os.getuid() and not info.st_mode & 0o022
+
+
+def _safe_ancestors(path: Path) -> bool:
+    """Whether no one else can rename or replace the cache directory: each directory above it is
+    ours or root's, and writable by no one else unless sticky (as /tmp is: only owners rename)."""
+    try:
+        real = path.resolve(strict=True)
+        for parent in real.parents:
+            info = parent.stat()
+            if info.st_uid not in (0, os.getuid()):
+                return False
+            if info.st_mode & 0o022 and not info.st_mode & stat.S_ISVTX:
+                return False
+    except OSError:
+        return False
+    return True
 
 
 @functools.cache
@@ -54,42 +86,71 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
+SUFFIX = ".json"
+
+
 def _entry(kind: str, key: str) -> Path | None:
     root = cache_dir()
-    return None if root is None else root / kind / f"{key}.pickle"
+    return None if root is None else root / kind / f"{key}{SUFFIX}"
 
 
 def read(kind: str, key: str) -> Any | None:
-    """The value stored under key, or None; a missing, partial or unreadable entry is a miss."""
+    """The plain JSON value stored under key, or None: a missing, partial, unreadable or foreign entry
+    (one in a directory or file that someone else owns or can write) is a miss."""
     path = _entry(kind, key)
-    if path is None or not path.is_file():
+    if path is None or not private(path.parent) or not private(path):
         return None
     try:
         with path.open("rb") as handle:
-            return pickle.load(handle)
-    except Exception:  # noqa: BLE001 - whatever is wrong with an entry, the cure is to rebuild it
+            return json.load(handle)
+    except FileNotFoundError:  # pruned by another run since
+        return None
+    except (OSError, ValueError) as exc:  # ValueError: not JSON, or not UTF-8
+        discard(kind, key, f"unreadable ({exc.__class__.__name__})")
         return None
 
 
+def discard(kind: str, key: str, why: str) -> None:
+    """Remove an entry that is not what briefgen writes, with a one-line warning; the run goes on as on a miss."""
+    path = _entry(kind, key)
+    if path is None:
+        return
+    print(f"briefgen: warning: discarded cache entry {path}: {why}; reading the files again", file=sys.stderr)
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
 def write(kind: str, key: str, value: Any) -> None:
-    """Store value under key atomically, keeping the KEEP newest entries of this kind; never fails."""
+    """Store a plain JSON value under key atomically, keeping the KEEP newest entries of this kind; never fails."""
     path = _entry(kind, key)
     if path is None:
         return
     scratch = None
     try:
         path.parent.mkdir(mode=0o700, exist_ok=True)
-        handle, scratch = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(handle, "wb") as out:
-            pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+        if not private(path.parent):
+            return
+        data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        handle, scratch = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")  # mode 0o600
+        with open(handle, "wb") as out:
+            out.write(data)
         os.replace(scratch, path)
         scratch = None
-        entries = sorted(path.parent.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in entries[KEEP:]:
-            old.unlink(missing_ok=True)
+        _prune(path.parent)
     except Exception:  # noqa: BLE001 - a cache that cannot be written is only a slower next run
         if scratch is not None:
             Path(scratch).unlink(missing_ok=True)
+
+
+def _prune(directory: Path) -> None:
+    """Keep the KEEP newest entries; remove pickles left by earlier versions, which are never read."""
+    for old in directory.glob("*.pickle"):
+        old.unlink(missing_ok=True)
+    entries = sorted(directory.glob(f"*{SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[KEEP:]:
+        old.unlink(missing_ok=True)
 
 
 def template_cache() -> Any | None:
@@ -128,4 +189,14 @@ def template_cache() -> Any | None:
         (root / "templates").mkdir(mode=0o700, exist_ok=True)
     except OSError:
         return None
-    return BoundedBytecodeCache(str(root / "templates"))
+    if not private(root / "templates"):
+        return None
+
+    class PrivateBytecodeCache(BoundedBytecodeCache):
+        """Jinja executes what it loads from here: only files that are ours and writable by no one else."""
+
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            if private(Path(self._get_cache_filename(bucket))):
+                super().load_bytecode(bucket)
+
+    return PrivateBytecodeCache(str(root / "templates"))

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from briefgen.common.hashing import file_sha256, sha256_text
+from briefgen.common.hashing import file_token, sha256_text
 from briefgen.common.parallel import in_parallel, in_worker
 from briefgen.errors import Problem, UsageError
-from briefgen.factbase import cache
+from briefgen.factbase import cache, codec
 from briefgen.factbase.anchoring import AnchorError, Match, anchor
 from briefgen.factbase.dates import parse_date
 from briefgen.factbase.facts import Evidence, Fact, Quantity, Topics, fact_files, load_fact_file, load_topics
@@ -124,15 +124,29 @@ def load_fact_base(root: Path, rules: FactRules | None = None, outline: bool = F
     """
     index = _cache_index(root, rules, outline)
     with _collector_paused():
-        entry = cache.read("factbase", index) if index else None
-        if entry is not None and entry[0] == content_digest(root, {}):
-            return _from_cache(root, entry[1], outline)
+        found = _cached(root, index, outline) if index else None
+        if found is not None:
+            return found
         base, problems = _load(root, rules, outline)
     if index:
         digests = {t.source.path.relative_to(root).as_posix(): t.sha256 for t in base.texts.values()}
         digests.update(base.file_digests)
-        cache.write("factbase", index, (content_digest(root, digests), _to_cache(base, problems, outline)))
+        cache.write("factbase", index, _to_cache(content_digest(root, digests), base, problems, outline))
     return base, problems
+
+
+def _cached(root: Path, index: str, outline: bool) -> tuple[FactBase, list[Problem]] | None:
+    """The entry stored under index, if its files still hash to its digest; one of the wrong shape is discarded."""
+    entry = cache.read("factbase", index)
+    if entry is None:
+        return None
+    if not isinstance(entry, dict) or entry.get("digest") != content_digest(root, {}):
+        return None
+    try:
+        return _from_cache(root, entry, outline)
+    except (KeyError, ValueError, TypeError) as exc:  # codec.ShapeError is a ValueError
+        cache.discard("factbase", index, f"not a fact base of this shape ({exc})")
+        return None
 
 
 def _cache_index(root: Path, rules: FactRules | None, outline: bool) -> str | None:
@@ -160,22 +174,42 @@ def content_digest(root: Path, known: dict[str, str]) -> str:
     digest = hashlib.sha256()
     for path in _files_of(root):
         rel = path.relative_to(root).as_posix()
-        digest.update(f"{rel}\0{known.get(rel) or file_sha256(path) or 'unreadable'}\n".encode())
+        digest.update(f"{rel}\0{known.get(rel) or file_token(path)}\n".encode())
     return digest.hexdigest()
 
 
-def _to_cache(base: FactBase, problems: list[Problem], outline: bool) -> tuple[Any, ...]:
-    if outline:  # outlines only: a fraction of the size, and twenty times faster to read back
-        return (base.sources, base.topics, [outline_of(f) for f in base.facts], problems)
-    return (base, problems)
+def _to_cache(digest: str, base: FactBase, problems: list[Problem], outline: bool) -> dict[str, Any]:
+    """The entry: plain values only (codec.py). For a check, outlines of facts and no texts: a
+    fraction of the size, and much faster to read back."""
+    entry: dict[str, Any] = {
+        "digest": digest,
+        "sources": codec.encode_sources(base.sources),
+        "topics": codec.encode_topics(base.topics),
+        "problems": codec.encode_problems(problems),
+    }
+    if outline:
+        entry["outlines"] = [codec.encode_outline(outline_of(f)) for f in base.facts]
+    else:
+        entry["facts"] = [codec.encode_fact(f) for f in base.facts]
+        entry["texts"] = codec.encode_texts(base.texts)
+        entry["anchors"] = codec.encode_anchors(base.anchors)
+        entry["file_digests"] = base.file_digests
+    return entry
 
 
-def _from_cache(root: Path, cached: tuple[Any, ...], outline: bool) -> tuple[FactBase, list[Problem]]:
-    if not outline:
-        base, problems = cached
-        return base, problems
-    sources, topics, outlines, problems = cached
-    return FactBase(root=root, sources=sources, texts={}, topics=topics, facts=[fact_of(o) for o in outlines]), problems
+def _from_cache(root: Path, entry: dict[str, Any], outline: bool) -> tuple[FactBase, list[Problem]]:
+    """The base an entry holds; raises codec.ShapeError (or KeyError) for anything it did not write."""
+    sources = codec.decode_sources(entry["sources"])
+    topics = codec.decode_topics(entry["topics"])
+    problems = codec.decode_problems(entry["problems"])
+    if outline:
+        facts = [codec.decode_outline(o) for o in codec.list_of(entry["outlines"])]
+        return FactBase(root, sources, {}, topics, facts), problems
+    texts = codec.decode_texts(entry["texts"], sources)
+    facts = [codec.decode_fact(f) for f in codec.list_of(entry["facts"])]
+    anchors = {key: Anchor(src, where, match) for key, src, where, match in codec.decode_anchors(entry["anchors"])}
+    digests = codec.decode_digests(entry["file_digests"])
+    return FactBase(root, sources, texts, topics, facts, anchors, digests), problems
 
 
 def _load(root: Path, rules: FactRules | None, outline: bool) -> tuple[FactBase, list[Problem]]:
@@ -219,7 +253,7 @@ def read_file(base: FactBase, path: Path, rules: FactRules | None) -> FileResult
         if rules is not None:
             mine = [anchors[(fact.id, i)] for i in range(len(fact.evidence)) if (fact.id, i) in anchors]
             problems += [Problem(fact.file, fact.line, fact.id, message) for message in rules(fact, base, mine)]
-    return FileResult(facts=facts, problems=problems, anchors=anchors, sha256=file_sha256(path) or "unreadable")
+    return FileResult(facts=facts, problems=problems, anchors=anchors, sha256=file_token(path))
 
 
 # A fact as plain values, for the rules across facts: unpickling these is twenty times faster than facts.
@@ -289,8 +323,16 @@ def _read_files(base: FactBase, paths: list[Path], rules: FactRules | None, outl
             ]
         return list(results)
 
-    sizes = [path.stat().st_size for path in paths]
+    sizes = [_size(path) for path in paths]
     return [_received(sent) for sent in in_parallel(paths, sizes, job)]
+
+
+def _size(path: Path) -> int:
+    """A file's size, to share work by; 0 for one that cannot be read (a broken link), which read_file reports."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _received(sent: FileResult | _Outlined) -> FileResult:

@@ -7,6 +7,8 @@ from typing import Any
 
 import yaml
 
+from briefgen.common.files import FileRefused, read_regular, reason
+
 try:  # The C parser is about ten times faster on large fact bases.
     _BaseLoader: Any = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
@@ -30,6 +32,7 @@ class YamlProblem(Exception):
         self.message = message
 
 
+MAX_DEPTH = 64  # levels of lists and mappings; a fact file has four, the stack gives out at a few hundred
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
@@ -57,6 +60,7 @@ class _Loader(_BaseLoader):
         self.plain_tags: dict[str, str] = {}  # plain scalar -> its resolved tag, for short values
         # Nodes seen, to refuse aliases: a document without '*' has none, so needs no bookkeeping.
         self.seen: set[int] | None = set() if "*" in text else None
+        self.depth = 0  # lists and mappings open around the node being built
 
     def plain_tag(self, value: str) -> str:
         """The type of a plain (unquoted) scalar that may be a number, boolean or null."""
@@ -90,10 +94,22 @@ class _Loader(_BaseLoader):
         elif kind is yaml.MappingNode and (tag == _IMPLICIT or tag == _MAP):
             return self.build_mapping(node)
         elif kind is yaml.SequenceNode and (tag == _IMPLICIT or tag == _SEQ):
-            return [self.build(item) for item in node.value]
+            self.enter(node)
+            items = [self.build(item) for item in node.value]
+            self.depth -= 1
+            return items
         raise YamlProblem(node.start_mark.line + 1, f"YAML tag '{tag}' is not allowed; write plain text or numbers")
 
+    def enter(self, node: yaml.Node) -> None:
+        """Count one more level of nesting; refuse documents deeper than any fact file needs, which
+        would otherwise exhaust Python's stack (a RecursionError, not a message) a few hundred levels down."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            line = node.start_mark.line + 1
+            raise YamlProblem(line, f"lists and mappings nested more than {MAX_DEPTH} levels deep; a fact needs a few")
+
     def build_mapping(self, node: yaml.MappingNode) -> LineDict:
+        self.enter(node)
         mapping = LineDict()
         mapping.line = node.start_mark.line + 1
         for key_node, value_node in node.value:
@@ -103,6 +119,7 @@ class _Loader(_BaseLoader):
             if key in mapping:
                 raise YamlProblem(key_node.start_mark.line + 1, f"duplicate key '{key}' in one mapping")
             mapping[key] = self.build(value_node)
+        self.depth -= 1
         return mapping
 
 
@@ -112,11 +129,15 @@ MAX_BYTES = 256 * 1024 * 1024  # a fact file larger than this is a mistake, not 
 def read_yaml(path: Path) -> Any:
     """Parse one YAML file; raise YamlProblem with a line number on any defect."""
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise YamlProblem(None, f"file is larger than {MAX_BYTES // 2**20} MiB; split it into several fact files")
-        data = path.read_bytes()
+        # Size and kind come from the opened file, before any byte is read: a named pipe is refused, not waited on.
+        data = read_regular(path, MAX_BYTES)
+    except FileRefused as exc:
+        if exc.size is not None:
+            limit = f"{MAX_BYTES // 2**20} MiB" if MAX_BYTES >= 2**20 else f"{MAX_BYTES} bytes"
+            raise YamlProblem(None, f"file is larger than {limit}; split it into several fact files") from None
+        raise YamlProblem(None, f"cannot read: {reason(exc)}") from None
     except OSError as exc:
-        raise YamlProblem(None, f"cannot read: {exc.strerror or exc}") from None
+        raise YamlProblem(None, f"cannot read: {reason(exc)}") from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

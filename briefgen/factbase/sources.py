@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from briefgen.common.files import read_regular, reason
 from briefgen.common.hashing import file_sha256
 from briefgen.errors import Problem
 from briefgen.factbase.anchoring import Match, NormalText, normalise_lines
@@ -187,7 +188,10 @@ def _parse_source(entry: Any, base: Path, rel: str) -> tuple[Source | None, list
         issues.append("body must be [first line, last line] of the body, 1-based")
         body = None
     path = base / str(entry.get("path", ""))
-    if "path" in entry and not inside(base, path):
+    if "\0" in str(entry.get("path", "")):
+        issues.append("path contains a NUL byte (\\0), which no file name can; correct the path")
+        path = base
+    elif "path" in entry and not inside(base, path):
         issues.append(f"path '{entry['path']}' leaves the fact base directory; keep source texts under it")
     called = entry.get("called") or []
     if not (isinstance(called, list) and all(isinstance(n, str) and n.strip() for n in called)):
@@ -266,9 +270,9 @@ def read_source_text(source: Source, base: Path) -> tuple[SourceText | None, lis
     """Read and normalise one source's text, checking its sha256."""
     rel = "sources.yaml"
     try:
-        data = source.path.read_bytes()
+        data = read_regular(source.path)  # a named pipe is refused, not waited on; a huge file by its size
     except OSError as exc:
-        msg = f"cannot read source text '{source.path.relative_to(base)}': {exc.strerror or exc}"
+        msg = f"cannot read source text '{source.path.relative_to(base)}': {reason(exc)}"
         return None, [Problem(rel, source.line, source.id, msg)]
     problems = []
     digest = hashlib.sha256(data).hexdigest()
