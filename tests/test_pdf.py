@@ -97,9 +97,7 @@ def test_check_notes_passes_a_sound_pdf_and_names_a_missing_note(built):
     notes = tuple((n, f"fact-{n}") for n in range(1, count + 1))
     assert count >= 3 and check_notes(pdf, notes) == []
     beyond = count + 1
-    assert check_notes(pdf, (*notes, (beyond, "ghost"))) == [
-        f"footnote call {beyond} (ghost) is missing from the PDF"
-    ]
+    assert check_notes(pdf, (*notes, (beyond, "ghost"))) == [f"footnote call {beyond} (ghost) is missing from the PDF"]
 
 
 def _without_destination(pdf: Path, name: str) -> bytes:

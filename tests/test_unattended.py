@@ -5,8 +5,8 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import signal
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -234,7 +234,9 @@ def test_killed_build_leaves_previous_outputs(base, tmp_path, monkeypatch, fixtu
     monkeypatch.setenv("BRIEFGEN_TEST_MARKER", str(marker))
     monkeypatch.setenv("BRIEFGEN_CACHE_DIR", "off")  # its writes would meet the "writing" hook first
     facts = base / "facts.yaml"
-    facts.write_text(facts.read_text().replace("give Vietnam six patrol boats.", "give Vietnam six patrol boats, it said."))
+    facts.write_text(
+        facts.read_text().replace("give Vietnam six patrol boats.", "give Vietnam six patrol boats, it said.")
+    )
     args = ("--facts", str(base), "build", "-a", "defence", "-f", "md", "-f", "pdf", "-o", str(out), "--force")
     proc = _cli(*args, hook=HOOKS[point])
     wait_for(lambda: marker.exists() or proc.poll() is not None)
