@@ -5,13 +5,15 @@ BIN := $(VENV)/bin
 AUDIENCE ?= defence
 FORMAT ?= md
 
-.PHONY: help brief briefs check test lint golden bench clean
+.PHONY: help brief briefs check test test-slow test-all lint golden bench clean
 
 help:
 	@echo "make brief AUDIENCE=defence [FORMAT=md|pdf]  build one brief into build/"
 	@echo "make briefs                                 build every audience in every format"
 	@echo "make check                                  check the fact base"
 	@echo "make test                                   run the fast test suite (what a developer runs)"
+	@echo "make test-slow                              run the slow tests: stress, kill-during-build, PDF renders"
+	@echo "make test-all                               run every test (CI runs lint, test, test-slow)"
 	@echo "make lint                                   ruff (lint and format) and mypy"
 	@echo "make golden                                 regenerate the golden files after an intended change"
 	@echo "make bench                                  run the benchmarks"
@@ -33,8 +35,17 @@ briefs: $(BIN)/.installed
 check: $(BIN)/.installed
 	$(BIN)/briefgen check
 
+# Tests marked slow (stress, kill-during-build, several PDF renders) are left out of `make test`.
+PYTEST := LC_ALL=C.UTF-8 $(BIN)/python -m pytest
+
 test: $(BIN)/.installed
-	LC_ALL=C.UTF-8 $(BIN)/python -m pytest
+	$(PYTEST) -m "not slow"
+
+test-slow: $(BIN)/.installed
+	$(PYTEST) -m slow
+
+test-all: $(BIN)/.installed
+	$(PYTEST) -m "slow or not slow"
 
 golden: $(BIN)/.installed
 	$(BIN)/python -m tests.golden

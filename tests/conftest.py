@@ -1,7 +1,8 @@
-"""Shared fixtures: a tiny fact base copied into tmp_path, and the CLI run through its runner."""
+"""Shared fixtures: a tiny fact base copied into tmp_path, the fixture's briefs built once, and the CLI runner."""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import os
 import shutil
@@ -14,14 +15,15 @@ from briefgen.cli import app
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).parent.parent
+ISOLATED_ENV = {"LC_ALL": "C.UTF-8", "SOURCE_DATE_EPOCH": "1767225600"}  # 2026-01-01
 
 
 @pytest.fixture(autouse=True)
 def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests run in tmp_path, with a fixed locale, a fixed brief date and a cache of their own."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("LC_ALL", "C.UTF-8")
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01
+    for name, value in ISOLATED_ENV.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("HYPOTHESIS_STORAGE_DIRECTORY", str(tmp_path / ".hypothesis"))
     monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(tmp_path / ".briefgen-cache"))
 
@@ -34,9 +36,45 @@ def base(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture(scope="session")
+def fixture_briefs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every audience of the fixture base in Markdown and PDF, built once per session (PDFs take seconds).
+
+    Read-only: a test that changes outputs copies this directory first. Built with the same isolation
+    as a test (own cache, fixed locale and date), since session fixtures run before `_isolate`.
+    """
+    from briefgen.publish.build import BuildRequest, build
+
+    out = tmp_path_factory.mktemp("fixture-briefs")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in ISOLATED_ENV.items():
+            patch.setenv(name, value)
+        patch.setenv("BRIEFGEN_CACHE_DIR", str(tmp_path_factory.mktemp("fixture-briefs-cache")))
+        request = BuildRequest(
+            facts=FIXTURES / "base",
+            templates=None,
+            output=out / "briefs",
+            audiences=("defence", "economic", "historical"),
+            formats=("md", "pdf"),
+            prepared=datetime.date(2026, 1, 1),
+            marking="UNCLASSIFIED",
+            strict_pdf=True,
+        )
+        result = build(request)
+    assert len(result.outputs) == 6 and all(o.status == "built" for o in result.outputs)
+    return out / "briefs"
+
+
 def run(*args: str):
     """Invoke the CLI; return the result with exit_code, stdout and stderr."""
     return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+def outputs(directory: Path, pattern: str, count: int) -> list[Path]:
+    """The files matching pattern, exactly count of them: a loop over them can never pass by finding none."""
+    found = sorted(directory.glob(pattern))
+    assert len(found) == count, f"expected {count} {pattern} in {directory}, found {[p.name for p in found]}"
+    return found
 
 
 def append_fact(base: Path, text: str, name: str = "extra.yaml") -> Path:

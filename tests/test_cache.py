@@ -50,14 +50,17 @@ def test_any_change_to_the_base_is_read_afresh(base, change):
 def test_a_fact_added_then_removed_gives_the_first_result_again(base):
     clean = run("--facts", base, "check").stdout
     extra = append_fact(base, "- id: broken\n  statement: No quote.\n")
-    assert "broken" in run("--facts", base, "check").stdout
+    broken = run("--facts", base, "check")
+    assert broken.exit_code == 1 and "extra.yaml:1: broken: missing required field" in broken.stdout
     extra.unlink()
     assert run("--facts", base, "check").stdout == clean
 
 
 def test_a_corrupt_entry_is_a_miss(base):
     first = run("--facts", base, "check").stdout
-    for entry in entries("factbase"):
+    corrupted = entries("factbase")
+    assert corrupted, "the first check left an entry to corrupt"
+    for entry in corrupted:
         entry.write_bytes(b"\x80\x05 not a pickle")
     assert run("--facts", base, "check").stdout == first
 
@@ -138,4 +141,5 @@ def test_rehash_helper_still_pairs_with_the_cache(base):
     source_id = text.stem
     rehash(base, source_id)
     result = run("--facts", base, "check")
+    assert result.exit_code == 0 and "0 error(s)" in result.stdout, result.stdout
     assert "has changed" not in result.stdout

@@ -72,6 +72,7 @@ def test_each_error_kind_is_reported_with_location(base, change, message):
 def test_duplicate_id_across_files(base):
     append_fact(base, GOOD.replace("- id: extra-fact", "- id: monk-736"), "zz.yaml")
     result = check(base)
+    assert result.exit_code == 1
     assert "zz.yaml:1: monk-736: duplicate id (first at facts.yaml:1)" in result.stdout
 
 
@@ -93,7 +94,8 @@ def test_ambiguous_quote(base):
         ),
     )
     result = check(base)
-    assert "quote occurs 2 times; add a prefix or suffix" in result.stdout
+    assert result.exit_code == 1
+    assert "extra.yaml:1: extra-fact: quote: quote occurs 2 times; add a prefix or suffix" in result.stdout
 
 
 def test_number_supported_by_quantity_only_where_quote_has_it(base):
@@ -105,13 +107,15 @@ def test_number_supported_by_quantity_only_where_quote_has_it(base):
     )
     (base / "facts.yaml").write_text(text)
     result = check(base)
-    assert "statement has '2.9'" in result.stdout
+    assert result.exit_code == 1
+    assert "statement has '2.9', which its quote does not contain" in result.stdout
 
 
 def test_thousands_separators_and_ordinals_are_numbers(base):
     append_fact(base, GOOD.replace('strategic partnership".', 'strategic partnership" in its 3,320th year.'))
     result = check(base)
-    assert "statement has '3320'" in result.stdout
+    assert result.exit_code == 1
+    assert "extra.yaml:1: extra-fact: statement has '3320', which its quote does not contain" in result.stdout
 
 
 def test_changed_source_text_fails_sha256(base):
@@ -142,13 +146,16 @@ def test_yaml_syntax_error_names_line(base):
 def test_duplicate_key_is_an_error(base):
     append_fact(base, GOOD + "  kind: figure\n")
     result = check(base)
+    assert result.exit_code == 1
     assert "extra.yaml:8: duplicate key 'kind' in one mapping" in result.stdout
 
 
 def test_file_of_strings_and_empty_file(base):
     append_fact(base, "- just a string\n", "strings.yaml")
     append_fact(base, "", "empty.yaml")
-    out = check(base).stdout
+    result = check(base)
+    assert result.exit_code == 1
+    out = result.stdout
     assert "strings.yaml: each fact must be a mapping of fields, not str" in out
     assert "empty.yaml: the file is empty" in out
 

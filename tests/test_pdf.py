@@ -48,11 +48,10 @@ def assert_notes_on_call_pages(pdf: Path) -> int:
     return len(calls)
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("pdf")
-    build(request(FIXTURE, out, marking="UNCLASSIFIED"))
-    return out
+@pytest.fixture
+def built(fixture_briefs) -> Path:
+    """The fixture's three PDFs, built once per session (conftest.fixture_briefs); read them only."""
+    return fixture_briefs
 
 
 @pytest.mark.parametrize("audience", ["defence", "economic", "historical"])
@@ -83,9 +82,46 @@ def test_fonts_are_embedded(built):
 
 
 def test_two_builds_are_byte_identical(built, tmp_path):
-    build(request(FIXTURE, tmp_path, marking="UNCLASSIFIED"))
-    for name in ("defence-brief.pdf", "economic-brief.pdf", "historical-brief.pdf"):
-        assert (tmp_path / name).read_bytes() == (built / name).read_bytes(), name
+    # One audience rebuilt (the one with the most features) against the session's build: determinism
+    # does not need three more renders.
+    build(request(FIXTURE, tmp_path, audiences=("economic",), marking="UNCLASSIFIED"))
+    assert (tmp_path / "economic-brief.pdf").read_bytes() == (built / "economic-brief.pdf").read_bytes()
+
+
+def test_check_notes_passes_a_sound_pdf_and_names_a_missing_note(built):
+    from briefgen.render.pdf import check_notes
+
+    pdf = (built / "defence-brief.pdf").read_bytes()
+    _reader, dests = note_pages(built / "defence-brief.pdf")
+    count = sum(n.startswith("call-") for n in dests)
+    notes = tuple((n, f"fact-{n}") for n in range(1, count + 1))
+    assert count >= 3 and check_notes(pdf, notes) == []
+    beyond = count + 1
+    assert check_notes(pdf, (*notes, (beyond, "ghost"))) == [f"footnote call {beyond} (ghost) is missing from the PDF"]
+
+
+def _without_destination(pdf: Path, name: str) -> bytes:
+    """The PDF with one named destination removed: as a WeasyPrint that drops a note would write it."""
+    import io
+
+    from pypdf.generic import ArrayObject, NameObject
+
+    writer = pypdf.PdfWriter(clone_from=pdf)
+    names = writer._root_object["/Names"]["/Dests"]["/Names"]  # flat [name, dest, name, dest, ...]
+    pairs = [(names[i], names[i + 1]) for i in range(0, len(names), 2) if names[i] != name]
+    assert len(pairs) * 2 == len(names) - 2, f"{name} is not a destination of {pdf.name}"
+    writer._root_object["/Names"]["/Dests"][NameObject("/Names")] = ArrayObject(x for p in pairs for x in p)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def test_check_notes_reports_a_note_the_pdf_lost(built):
+    from briefgen.render.pdf import check_notes
+
+    pdf = _without_destination(built / "defence-brief.pdf", "note-2")
+    problems = check_notes(pdf, ((1, "a"), (2, "b"), (3, "c")))
+    assert problems == ["note 2 (b) is missing from the PDF (called on page 1)"]
 
 
 def test_vietnamese_text_survives(base, tmp_path):
@@ -152,6 +188,7 @@ def test_hostile_fact_text_fetches_nothing(base, tmp_path, monkeypatch):
     text = "".join(p.extract_text() for p in reader.pages)
     assert '<img src="file:///etc/passwd">' in re.sub(r"\s+", " ", text).replace("< ", "<")
     assert "root:" not in text
+    assert any(u.endswith("/brief.css") for u in fetched), "the spy saw the stylesheet fetched: it is wired in"
     assert all("/etc/passwd" not in u and "evil.example" not in u for u in fetched), fetched
 
 
@@ -204,7 +241,8 @@ def test_cli_pdf_options(base, tmp_path):
     assert result.exit_code == 0, result.stderr
     box = pypdf.PdfReader(tmp_path / "defence-brief.pdf").pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (612, 792)
-    assert run("--facts", base, "build", "-a", "defence", "-f", "pdf", "--paper", "A5").exit_code == 2
+    result = run("--facts", base, "build", "-a", "defence", "-f", "pdf", "--paper", "A5")
+    assert result.exit_code == 2 and "--paper must be one of A4, Letter, not 'A5'" in result.stderr
 
 
 def _stress_base(root: Path, notes: int, rng: random.Random) -> Path:
@@ -235,6 +273,7 @@ def _stress_base(root: Path, notes: int, rng: random.Random) -> Path:
     return base
 
 
+@pytest.mark.slow
 def test_stress_many_notes_none_dropped_or_misplaced(tmp_path):
     """Guards against WeasyPrint upgrades that drop notes (66.0-70.0 do): varied briefs, 30-300 notes."""
     rng = random.Random(7)

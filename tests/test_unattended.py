@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,8 +13,9 @@ import time
 from pathlib import Path
 
 import pypdf
+import pytest
 
-from tests.conftest import append_fact, run
+from tests.conftest import append_fact, outputs, run
 
 NEW_FACT = """\
 - id: new-aid-fact
@@ -30,64 +32,83 @@ def build(base, out, *args):
     return run("--facts", base, "build", "--all", "-o", out, *args)
 
 
+def built(base, out, *args):
+    """Build, which must succeed."""
+    result = build(base, out, *args)
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+# Incremental logic is the same for both formats; a PDF costs seconds, so its variant runs with the slow tests.
+FORMATS = [
+    pytest.param(("md",), id="md"),
+    pytest.param(("md", "pdf"), id="md+pdf", marks=pytest.mark.slow),
+]
+
+
+def format_options(formats: tuple[str, ...]) -> list[str]:
+    return [option for fmt in formats for option in ("-f", fmt)]
+
+
 def snapshot(out: Path) -> dict[str, tuple[int, bytes]]:
     return {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in out.iterdir() if not p.name.startswith(".")}
 
 
-def test_second_build_writes_nothing(base, tmp_path):
+@pytest.mark.parametrize("formats", FORMATS)
+def test_second_build_writes_nothing(base, tmp_path, formats):
     out = tmp_path / "out"
-    assert build(base, out, "-f", "md", "-f", "pdf").exit_code == 0
+    built(base, out, *format_options(formats))
     before = snapshot(out)
-    result = build(base, out, "-f", "md", "-f", "pdf")
-    assert result.exit_code == 0
-    assert result.stdout.strip() == f"up to date: 6 output(s) in {out}, nothing rewritten"
+    assert len(before) == 3 * len(formats)
+    result = built(base, out, *format_options(formats))
+    assert result.stdout.strip() == f"up to date: {3 * len(formats)} output(s) in {out}, nothing rewritten"
     assert snapshot(out) == before
 
 
 def test_force_rebuilds(base, tmp_path):
     out = tmp_path / "out"
-    build(base, out)
-    result = build(base, out, "--force")
+    built(base, out)
+    result = built(base, out, "--force")
     assert result.stdout.count("built: ") == 3
 
 
-def test_changing_one_fact_rebuilds_only_briefs_that_use_it(base, tmp_path):
+@pytest.mark.parametrize("formats", FORMATS)
+def test_changing_one_fact_rebuilds_only_briefs_that_use_it(base, tmp_path, formats):
     out = tmp_path / "out"
-    build(base, out, "-f", "md", "-f", "pdf")
+    built(base, out, *format_options(formats))
     before = snapshot(out)
     facts = base / "facts.yaml"
     facts.write_text(facts.read_text().replace("in ODA to Vietnam.", "in ODA to Vietnam, the paper says."))
-    result = build(base, out, "-f", "md", "-f", "pdf", "--json")
+    result = built(base, out, *format_options(formats), "--json")
     summary = json.loads(result.stdout)
     status = {(o["audience"], o["format"]): o["status"] for o in summary["outputs"]}
     assert status == {
-        ("defence", "md"): "up to date",
-        ("defence", "pdf"): "up to date",
-        ("economic", "md"): "built",
-        ("economic", "pdf"): "built",
-        ("historical", "md"): "up to date",
-        ("historical", "pdf"): "up to date",
+        (audience, fmt): "built" if audience == "economic" else "up to date"
+        for audience in ("defence", "economic", "historical")
+        for fmt in formats
     }
     after = snapshot(out)
-    assert after["defence-brief.pdf"] == before["defence-brief.pdf"]
-    assert after["economic-brief.md"] != before["economic-brief.md"]
+    for fmt in formats:
+        assert after[f"defence-brief.{fmt}"] == before[f"defence-brief.{fmt}"]
+        assert after[f"economic-brief.{fmt}"] != before[f"economic-brief.{fmt}"]
 
 
 def test_deleted_or_edited_output_is_rebuilt(base, tmp_path):
     out = tmp_path / "out"
-    build(base, out)
+    built(base, out)
     (out / "defence-brief.md").unlink()
     (out / "economic-brief.md").write_text("tampered")
-    result = build(base, out)
+    result = built(base, out)
     assert "built: " + str(out / "defence-brief.md") in result.stdout
     assert "built: " + str(out / "economic-brief.md") in result.stdout
     assert "up to date: " + str(out / "historical-brief.md") in result.stdout
 
 
-def test_broken_template_leaves_outputs(base, tmp_path):
+def test_broken_template_leaves_outputs(base, tmp_path, fixture_briefs):
     out = tmp_path / "out"
-    build(base, out, "-f", "md", "-f", "pdf")
+    shutil.copytree(fixture_briefs, out)  # the previous build: the fixture's briefs, Markdown and PDF
     before = snapshot(out)
+    assert len(before) == 6
     templates = tmp_path / "tpl"
     templates.mkdir()
     (templates / "brief.html.j2").write_text("{% for x in %}")
@@ -101,7 +122,8 @@ def test_json_summary_and_quiet(base, tmp_path):
     out = tmp_path / "out"
     quiet = build(base, out, "--quiet")
     assert quiet.exit_code == 0 and quiet.stdout == "" and quiet.stderr == ""
-    summary = json.loads(build(base, out, "--json", "--force").stdout)
+    outputs(out, "*.md", 3)
+    summary = json.loads(built(base, out, "--json", "--force").stdout)
     assert summary["ok"] is True and len(summary["outputs"]) == 3
     assert {o["status"] for o in summary["outputs"]} == {"built"}
     assert any("stale figure" in w["message"] for w in summary["warnings"])
@@ -116,11 +138,11 @@ def test_strict_turns_warnings_into_failure(base, tmp_path):
 
 def test_changes_since_previous_edition(base, tmp_path):
     out = tmp_path / "out"
-    build(base, out, "--changes")
+    built(base, out, "--changes")
     first = (out / "economic-brief.md").read_text()
     assert "Changes since" not in first  # a first edition has nothing to compare with
     append_fact(base, NEW_FACT)
-    result = build(base, out, "--changes", "--json", "--date", "2026-02-01")
+    result = built(base, out, "--changes", "--json", "--date", "2026-02-01")
     summary = json.loads(result.stdout)
     assert summary["changes"]["economic"]["added"] == ["new-aid-fact"]
     text = (out / "economic-brief.md").read_text()
@@ -138,40 +160,89 @@ def test_lock_makes_second_build_wait_then_give_up(base, tmp_path):
         fcntl.flock(handle, fcntl.LOCK_EX)
         result = build(base, out, "--wait", "0.3")
     assert result.exit_code == 1
-    assert "another briefgen build holds" in result.stderr
+    assert f"another briefgen build holds {out / '.briefgen.lock'} (waited 0.3 s)" in result.stderr
+    assert not list(out.glob("*.md"))
 
 
-def _cli(*args: str) -> subprocess.Popen:
+def _cli(*args: str, hook: str = "") -> subprocess.Popen:
+    """briefgen in a process of its own; hook is Python run first, to hold the build at a chosen point."""
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).parent.parent))
+    code = f"{hook}\nfrom briefgen.cli import main\nmain()"
     return subprocess.Popen(
-        [sys.executable, "-m", "briefgen", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        [sys.executable, "-c", code, *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
 
 
-def test_two_builds_at_once_both_succeed(base, tmp_path):
+@pytest.mark.parametrize("formats", FORMATS)
+def test_two_builds_at_once_both_succeed(base, tmp_path, formats):
     out = tmp_path / "out"
-    procs = [_cli("--facts", str(base), "build", "--all", "-f", "md", "-f", "pdf", "-o", str(out)) for _ in range(2)]
+    procs = [_cli("--facts", str(base), "build", "--all", *format_options(formats), "-o", str(out)) for _ in range(2)]
     results = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], results
     assert sum("up to date" in r[0] for r in results) == 1
-    for pdf in out.glob("*.pdf"):
-        assert len(pypdf.PdfReader(pdf).pages) >= 1
+    for path in outputs(out, "*-brief.*", 3 * len(formats)):
+        if path.suffix == ".pdf":
+            assert len(pypdf.PdfReader(path).pages) >= 1
     assert not list(out.glob(".*.tmp"))
 
 
-def test_killed_build_leaves_previous_outputs(tmp_path):
-    import random
+# Where a build is held until the test kills it: each hook touches a marker file (the test's signal that
+# the build got there), then blocks reading stdin, which the test never writes.
+HOLD = """
+import os, sys
+from pathlib import Path
+MARKER = Path(os.environ["BRIEFGEN_TEST_MARKER"])
+def hold():
+    MARKER.touch()
+    sys.stdin.read()
+    raise SystemExit("the build was not killed")
+"""
+HOOKS = {
+    # While the PDF renders: the brief's Markdown is ready, nothing is written yet.
+    "rendering": HOLD + "import briefgen.render.pdf as pdf\npdf.render_job = lambda job: hold()\n",
+    # In the middle of the first atomic write: its temporary file holds the new bytes, not yet renamed.
+    "writing": HOLD
+    + "real_fsync = os.fsync\n"
+    + "def fsync(fd):\n"
+    + "    if os.readlink(f'/proc/self/fd/{fd}').endswith('.tmp'):\n"
+    + "        hold()\n"
+    + "    real_fsync(fd)\n"
+    + "os.fsync = fsync\n",
+}
 
-    from tests.test_pdf import _stress_base
 
-    base = _stress_base(tmp_path, 300, random.Random(3))  # a PDF that takes seconds to lay out
+def wait_for(condition, timeout: float = 60.0) -> None:
+    """Poll until condition() holds; fail after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the build to reach its hook"
+        time.sleep(0.01)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", sorted(HOOKS))
+def test_killed_build_leaves_previous_outputs(base, tmp_path, monkeypatch, fixture_briefs, point):
     out = tmp_path / "out"
-    assert run("--facts", base, "build", "-a", "defence", "-f", "md", "-f", "pdf", "-o", out).exit_code == 0
+    shutil.copytree(fixture_briefs, out)  # the previous edition, Markdown and PDF
     before = snapshot(out)
+    marker = tmp_path / "reached"
+    monkeypatch.setenv("BRIEFGEN_TEST_MARKER", str(marker))
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", "off")  # its writes would meet the "writing" hook first
     facts = base / "facts.yaml"
-    facts.write_text(facts.read_text().replace('statement: "Item0 ', 'statement: "Changed Item0 ', 1))
-    proc = _cli("--facts", str(base), "build", "-a", "defence", "-f", "md", "-f", "pdf", "-o", str(out))
-    time.sleep(1.5)
+    facts.write_text(
+        facts.read_text().replace("give Vietnam six patrol boats.", "give Vietnam six patrol boats, it said.")
+    )
+    args = ("--facts", str(base), "build", "-a", "defence", "-f", "md", "-f", "pdf", "-o", str(out), "--force")
+    proc = _cli(*args, hook=HOOKS[point])
+    wait_for(lambda: marker.exists() or proc.poll() is not None)
+    assert proc.poll() is None, proc.communicate()
+    if point == "writing":
+        assert list(out.glob(".*.tmp")), "the kill lands while a temporary file exists"
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 128 + signal.SIGTERM, err
