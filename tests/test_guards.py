@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import errno
 import io
+import re
 import resource
 import signal
 from collections.abc import Iterator
@@ -54,7 +55,7 @@ def test_number_rule_keeps_a_number_its_quote_lacks_out_of_the_brief(base, tmp_p
     monkeypatch.setattr(rules, "check_numbers", lambda fact: [])
     result = build_md(base, tmp_path / "out")
     assert result.exit_code == 0, result.stderr
-    assert "In 2010, Japan and Vietnam set up a strategic partnership." in brief_text(tmp_path / "out")
+    assert 'In 2010, Japan and Vietnam set up a "strategic partnership".' in brief_text(tmp_path / "out")
 
 
 FABRICATED = GOOD.replace(
@@ -115,13 +116,14 @@ def test_self_verification_keeps_an_uncited_sentence_out(base, tmp_path, monkeyp
 def test_sandbox_keeps_python_internals_out_of_templates(base, tmp_path, monkeypatch):
     import jinja2
 
-    from briefgen.render import templates as rendering
+    from briefgen.render import sandbox
 
     templates = tmp_path / "tpl"
     templates.mkdir()
     (templates / "brief.md.j2").write_text(
         '{% extends "!default/brief.md.j2" %}{% block title %}# T\n\n'
-        "<!-- uncited -->\nleaked {{ brief.__class__ }}\n<!-- /uncited -->\n{% endblock %}",
+        "<!-- uncited -->\nleaked {{ brief.__class__.__mro__[-1].__subclasses__() | length }} classes\n"
+        "<!-- /uncited -->\n{% endblock %}",
         encoding="utf-8",
     )
     refused = build_md(base, tmp_path / "out", "--templates", str(templates))
@@ -129,10 +131,18 @@ def test_sandbox_keeps_python_internals_out_of_templates(base, tmp_path, monkeyp
     assert "brief.md.j2:4: access to attribute '__class__' of 'Brief' object is unsafe" in refused.stderr
     assert not (tmp_path / "out" / "historical-brief.md").exists()
 
-    monkeypatch.setattr(rendering, "SandboxedEnvironment", jinja2.Environment)
+    class Unsandboxed(jinja2.Environment):  # the sandbox's bookkeeping, none of its refusals
+        def finish_filters(self) -> None:
+            pass
+
+        def render(self, template, context, seconds):
+            return template.render(context)
+
+    monkeypatch.setattr(sandbox, "BriefSandbox", Unsandboxed)
     result = build_md(base, tmp_path / "out", "--templates", str(templates))
     assert result.exit_code == 0, result.stderr
-    assert "leaked <class 'briefgen.brief.selection.Brief'>" in brief_text(tmp_path / "out").replace("\\", "")
+    leaked = re.search(r"leaked (\d+) classes", brief_text(tmp_path / "out"))
+    assert leaked and int(leaked.group(1)) > 100  # every class in the process, reached from a record
 
 
 # --- atomic writes -----------------------------------------------------------------------------------
@@ -168,11 +178,12 @@ def test_atomic_writes_keep_the_previous_brief_whole_when_a_write_fails(base, tm
     assert f"cannot write {brief}: File too large" in refused.stderr
     assert brief.read_bytes() == previous and not list(out.glob(".*.tmp"))
 
-    def naive(path: Path, data: bytes) -> None:  # what write_atomic replaces: writing in place
-        path.write_bytes(data)
+    def naive(directory: Path, files: dict[str, bytes]) -> None:  # what publish replaces: writing in place
+        for name, data in files.items():
+            (directory / name).write_bytes(data)
 
-    monkeypatch.setattr(building, "write_atomic", naive)
-    monkeypatch.setattr(output, "write_atomic", naive)
+    monkeypatch.setattr(building, "publish", naive)
+    monkeypatch.setattr(output, "publish", naive)
     request = BuildRequest(facts=base, templates=None, output=out, audiences=("historical",))
     with file_size_limit(limit), pytest.raises(OSError) as failed:
         build(request)
@@ -186,7 +197,8 @@ def test_atomic_writes_keep_the_previous_brief_whole_when_a_write_fails(base, tm
 def pdf_job(html: str, notes: tuple[tuple[int, str], ...] = (), templates: Path | None = None, strict: bool = False):
     from briefgen.render.pdf import PdfJob
 
-    return PdfJob("t", html, notes, "A4", datetime.date(2026, 1, 1), templates, strict=strict)
+    page = f"<html lang='en'><head><title>t</title></head><body>{html}</body></html>"  # tagged needs a language
+    return PdfJob("t", page, notes, "A4", datetime.date(2026, 1, 1), templates, strict=strict)
 
 
 # A sentence whose note a stylesheet hides: WeasyPrint lays out no box for it, so the note never reaches the page.
@@ -202,11 +214,11 @@ def test_footnote_check_keeps_a_pdf_that_lost_a_note_unwritten(monkeypatch):
     with pytest.raises(BuildError) as refused:
         pdf.render_job(pdf_job(LOST_NOTE, ((1, "patrol-boats"),)))
     assert str(refused.value) == (
-        "t: the PDF lost or misplaced footnotes; nothing written:\n"
+        "t: the PDF failed its checks; nothing written:\n"
         "  note 1 (patrol-boats) is missing from the PDF (called on page 1)"
     )
 
-    monkeypatch.setattr(pdf, "check_notes", lambda data, notes: [])
+    monkeypatch.setattr(pdf, "check_notes", lambda reader, notes: [])
     data = pdf.render_job(pdf_job(LOST_NOTE, ((1, "patrol-boats"),)))
     reader = pypdf.PdfReader(io.BytesIO(data))
     assert "call-1" in reader.named_destinations and "note-1" not in reader.named_destinations
@@ -246,7 +258,7 @@ def test_footnote_check_on_a_whole_brief_whose_stylesheet_hides_notes(base, tmp_
     )
     real_check = pdf.check_notes
     checked: list[list[str]] = []
-    monkeypatch.setattr(pdf, "check_notes", lambda data, notes: checked.append(real_check(data, notes)) or [])
+    monkeypatch.setattr(pdf, "check_notes", lambda reader, notes: checked.append(real_check(reader, notes)) or [])
     args = ("--facts", base, "--templates", templates, "build", "-a", "defence", "-f", "pdf", "-o", tmp_path / "out")
     result = run(*args)
     assert result.exit_code == 0, result.stderr

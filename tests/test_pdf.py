@@ -88,16 +88,16 @@ def test_two_builds_are_byte_identical(built, tmp_path):
     assert (tmp_path / "economic-brief.pdf").read_bytes() == (built / "economic-brief.pdf").read_bytes()
 
 
-def test_check_notes_passes_a_sound_pdf_and_names_a_missing_note(built):
-    from briefgen.render.pdf import check_notes
+def test_check_pdf_passes_a_sound_pdf_and_names_a_missing_note(built):
+    from briefgen.render.pdf import check_pdf
 
     pdf = (built / "defence-brief.pdf").read_bytes()
     _reader, dests = note_pages(built / "defence-brief.pdf")
     count = sum(n.startswith("call-") for n in dests)
     notes = tuple((n, f"fact-{n}") for n in range(1, count + 1))
-    assert count >= 3 and check_notes(pdf, notes) == []
+    assert count >= 3 and check_pdf(pdf, notes) == []
     beyond = count + 1
-    assert check_notes(pdf, (*notes, (beyond, "ghost"))) == [f"footnote call {beyond} (ghost) is missing from the PDF"]
+    assert check_pdf(pdf, (*notes, (beyond, "ghost"))) == [f"footnote call {beyond} (ghost) is missing from the PDF"]
 
 
 def _without_destination(pdf: Path, name: str) -> bytes:
@@ -116,11 +116,11 @@ def _without_destination(pdf: Path, name: str) -> bytes:
     return buffer.getvalue()
 
 
-def test_check_notes_reports_a_note_the_pdf_lost(built):
-    from briefgen.render.pdf import check_notes
+def test_check_pdf_reports_a_note_the_pdf_lost(built):
+    from briefgen.render.pdf import check_pdf
 
     pdf = _without_destination(built / "defence-brief.pdf", "note-2")
-    problems = check_notes(pdf, ((1, "a"), (2, "b"), (3, "c")))
+    problems = check_pdf(pdf, ((1, "a"), (2, "b"), (3, "c")))
     assert problems == ["note 2 (b) is missing from the PDF (called on page 1)"]
 
 
