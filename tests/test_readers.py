@@ -40,6 +40,9 @@ def test_mappings_know_their_lines(tmp_path):
         ("? [a, b]\n: 1\n", "a mapping key must be a plain value", 1),
         ("a: [1, 2\n", "YAML syntax error", None),
         ("a: *nowhere\n", "YAML syntax error", 1),
+        # Found by the property test below: PyYAML's int constructor raised ValueError, a traceback.
+        ("a: 1\nsalience: 0b_\n", "'0b_' is not a valid number; put it in quotes if it is text", 2),
+        ("a: 0x_\n", "'0x_' is not a valid number", 1),
     ],
 )
 def test_what_is_refused(tmp_path, text, message, line):

@@ -90,7 +90,7 @@ class _Loader(_BaseLoader):
             if tag == _STR:
                 return node.value
             if tag in _SCALARS:
-                return self.yaml_constructors[tag](self, node)
+                return self.scalar(tag, node)
         elif kind is yaml.MappingNode and (tag == _IMPLICIT or tag == _MAP):
             return self.build_mapping(node)
         elif kind is yaml.SequenceNode and (tag == _IMPLICIT or tag == _SEQ):
@@ -99,6 +99,14 @@ class _Loader(_BaseLoader):
             self.depth -= 1
             return items
         raise YamlProblem(node.start_mark.line + 1, f"YAML tag '{tag}' is not allowed; write plain text or numbers")
+
+    def scalar(self, tag: str, node: yaml.ScalarNode) -> Any:
+        """A number, boolean or null; a plain value that looks like a number but is none ('0b_') is refused."""
+        try:
+            return self.yaml_constructors[tag](self, node)
+        except ValueError:
+            line = node.start_mark.line + 1
+            raise YamlProblem(line, f"'{node.value}' is not a valid number; put it in quotes if it is text") from None
 
     def enter(self, node: yaml.Node) -> None:
         """Count one more level of nesting; refuse documents deeper than any fact file needs, which
