@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import briefgen.publish.output
+from briefgen.errors import BuildError
 from tests.conftest import run
 from tests.test_unattended import _cli
 
@@ -378,3 +379,28 @@ def test_sigterm_stops_the_workers_and_leaves_outputs(tmp_path):
     wait_for(lambda: not any(alive(w) for w in workers), 10)
     assert (out / "defence-brief.pdf").read_bytes() == b"the previous edition"
     assert not own_temporaries(out)
+
+
+def test_a_worker_dying_while_jobs_are_handed_out_names_every_unfinished_output(monkeypatch):
+    """A worker killed before every job was submitted breaks submit() itself: all outputs are named."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from briefgen.common import parallel
+
+    class Broken:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def submit(self, *args):
+            raise BrokenProcessPool("a child process terminated abruptly")
+
+        def shutdown(self, wait=True, cancel_futures=False):
+            pass
+
+    monkeypatch.setattr(parallel, "_pool", lambda workers: Broken())
+    with pytest.raises(BuildError) as died:
+        list(parallel.each_in_worker(["a.pdf", "b.pdf"], lambda item: item, 2))
+    assert str(died.value).startswith("a worker process died while rendering a.pdf, b.pdf: ")

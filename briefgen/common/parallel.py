@@ -208,6 +208,7 @@ def each_in_worker(
     global _job
     _job = lambda indexes: [job(items[i]) for i in indexes]  # noqa: E731 - inherited by the workers
     futures = []
+    finished = 0
     try:
         with _pool(workers) as pool:
             try:
@@ -215,12 +216,14 @@ def each_in_worker(
                     futures = [pool.submit(_run_job, [i]) for i in range(len(items))]
                 for item, future in zip(items, futures, strict=True):
                     yield item, future.result()[0]
+                    finished += 1
             except BaseException:
                 _stop(pool)
                 raise
     except BrokenProcessPool:
         lost = [i for i, f in zip(items, futures, strict=False) if _failed_with(f, BrokenProcessPool)]
-        unfinished = ", ".join(name(i) for i in lost)
+        # A worker that dies while the jobs are still being handed out breaks submit() itself.
+        unfinished = ", ".join(name(i) for i in (lost or items[finished:]))
         raise BuildError(f"a worker process died while rendering {unfinished}: {KILLED}") from None
     finally:
         _job = None
