@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import datetime
 import re
 
-from briefgen.brief.analysis import metric_groups, same_date
 from briefgen.check.fidelity import check_fidelity, passage_of
 from briefgen.check.timing import basis_date, check_date_basis, check_relative_time, date_digits
 from briefgen.common.invisible import invisible_in
@@ -115,37 +113,4 @@ def check_links(base: FactBase) -> list[Problem]:
             problems.append(
                 Problem(fact.file, fact.line, fact.id, "has 'superseded_by' but status is not 'superseded'")
             )
-    return problems
-
-
-def stale_figures(base: FactBase, today: datetime.date, years: float) -> list[Problem]:
-    """Warn about a figure older than `years` while a newer value of the same metric exists."""
-    by_metric: dict[str, list[tuple[Fact, DateSpec]]] = {}
-    for fact in base.facts:
-        if fact.active and fact.quantity and fact.as_of:
-            by_metric.setdefault(fact.quantity.metric, []).append((fact, fact.as_of))
-    problems = []
-    for metric, dated in by_metric.items():
-        newest, newest_date = max(dated, key=lambda pair: pair[1].sort_key)
-        for fact, as_of in dated:
-            age = today.year - as_of.year
-            newer = newest_date.sort_key > as_of.sort_key and not same_date(fact, newest)
-            if fact is not newest and age > years and newer:
-                message = (
-                    f"stale figure: {metric} as of {as_of.text()} is {age} years old; "
-                    f"{newest.id} gives a newer value (as of {newest_date.text()})"
-                )
-                problems.append(Problem(fact.file, fact.line, fact.id, message, severity="warning"))
-    return problems
-
-
-def disagreement_warnings(base: FactBase) -> list[Problem]:
-    """Warn where sources give different values of one metric for the same date."""
-    problems = []
-    for group in metric_groups(base.facts).values():
-        for clash in group.disagreements():
-            first = clash[0]
-            values = "; ".join(f"{f.id} ({f.evidence[0].source}): {format_quantity(f.quantity)}" for f in clash)  # type: ignore[arg-type]
-            message = f"sources disagree on {group.metric} as of {first.as_of.text()}: {values}"  # type: ignore[union-attr]
-            problems.append(Problem(first.file, first.line, first.id, message, severity="warning"))
     return problems
