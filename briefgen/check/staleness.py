@@ -48,9 +48,9 @@ def stale_figures(base: FactBase, briefs: list[BriefFacts], years: float) -> lis
                 continue
             against = f" (information as of {info.text()})" if info else ""
             message = (
-                f"stale figure in the {brief.audience} brief{against}: '{stated.statement}' states {metric} "
-                f"as of {stated.as_of.text()} as current; {latest.id} gives a value "  # type: ignore[union-attr]
-                f"{int(gap)} years newer (as of {latest.as_of.text()}), which that brief does not carry"  # type: ignore[union-attr]
+                f"stale figure: the {brief.audience} brief{against} states this fact's value of {metric} "
+                f"(as of {stated.as_of.text()}) as current, in this fact's sentence; {latest.id} gives "  # type: ignore[union-attr]
+                f"a value {int(gap)} years newer (as of {latest.as_of.text()}), which that brief does not carry"  # type: ignore[union-attr]
             )
             problems.append(Problem(stated.file, stated.line, stated.id, message, severity="warning"))
     return problems

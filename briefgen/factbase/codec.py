@@ -297,24 +297,24 @@ def decode_fact(value: Plain) -> Fact:
 
 
 def encode_outline(outline: tuple[Any, ...]) -> list[Any]:
-    fid, kind, sources, file, line, date, as_of, quantity, salience, status, superseded_by = outline
+    fid, kind, sources, file, line, date, as_of, quantity, salience, status, superseded_by, topics, audiences = outline
     return [fid, kind, list(sources), file, line, date, as_of, list(quantity) if quantity else None, salience,
-            status, superseded_by]  # fmt: skip
+            status, superseded_by, list(topics), list(audiences)]  # fmt: skip
 
 
-_OUTLINE = _shapes(str, str, list, str, int, _OPT, _OPT, (list, NoneType), int, str, _OPT)
+_OUTLINE = _shapes(str, str, list, str, int, _OPT, _OPT, (list, NoneType), int, str, _OPT, list, list)
 
 
 def decode_outline(value: Plain) -> Fact:
-    """The fact an outline came from, without its statement, topics and quotes."""
-    fid, kind, sources, file, line, date, as_of, quantity, salience, status, superseded_by = _record(
-        value, _OUTLINE, "a fact outline"
-    )
+    """The fact an outline came from, without its statement and quotes."""
+    (fid, kind, sources, file, line, date, as_of, quantity, salience, status, superseded_by, topics,
+     audiences) = _record(value, _OUTLINE, "a fact outline")  # fmt: skip
     return Fact(
         id=fid,
         statement="",
         kind=kind,
-        topics=(),
+        topics=_texts(topics, "topics"),
+        audiences=_texts(audiences, "audiences"),
         evidence=tuple(Evidence(source, "") for source in _texts(sources, "sources")),
         file=file,
         line=line,

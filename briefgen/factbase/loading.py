@@ -283,17 +283,20 @@ def outline_of(fact: Fact) -> Outline:
         fact.salience,
         fact.status,
         fact.superseded_by,
+        fact.topics,  # which briefs carry a fact: staleness is judged per brief
+        fact.audiences,
     )
 
 
 def fact_of(outline: Outline) -> Fact:
-    """The fact an outline came from, without its statement, topics and quotes."""
-    fid, kind, sources, file, line, date, as_of, quantity, salience, status, superseded_by = outline
+    """The fact an outline came from, without its statement and quotes."""
+    fid, kind, sources, file, line, date, as_of, quantity, salience, status, superseded_by, topics, audiences = outline
     return Fact(
         id=fid,
         statement="",
         kind=kind,
-        topics=(),
+        topics=tuple(topics),
+        audiences=tuple(audiences),
         evidence=tuple(Evidence(source, "") for source in sources),
         file=file,
         line=line,
