@@ -99,7 +99,8 @@ def _fail(message: str, code: int = EXIT_CONTENT) -> None:
 
 _STALE_YEARS = typer.Option(
     "--stale-years",
-    help="Warn of a figure this many years older than a newer value of its metric [default: briefgen.toml, else 3].",
+    help="Warn where a brief states a figure as current and a value this many years newer exists "
+    "[default: briefgen.toml, else 3].",
 )
 
 

@@ -132,5 +132,10 @@ NEWER_ODA_ELSEWHERE = """\
 
 
 def add_stale_case(base: Path) -> None:
-    add_source(base, "wire-2024", "By 2024, Japan had provided approximately 3.5 trillion yen in ODA to Vietnam.\n", "2024-05-01")
+    add_source(
+        base,
+        "wire-2024",
+        "By 2024, Japan had provided approximately 3.5 trillion yen in ODA to Vietnam.\n",
+        "2024-05-01",
+    )
     append_fact(base, NEWER_ODA_ELSEWHERE, "newer.yaml")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from briefgen.factbase import codec
 from briefgen.factbase.dates import parse_date
-from briefgen.factbase.relative import DateBasis
 from briefgen.factbase.facts import Evidence, Fact, Quantity
+from briefgen.factbase.relative import DateBasis
 from briefgen.factbase.sources import Source
 
 

@@ -54,7 +54,7 @@ WIRE_TEXT = (
 def pledge(statement: str, date: str = "2015", basis: str | None = '{phrase: "This year"}') -> str:
     line = f"  date_basis: {basis}\n" if basis else ""
     return (
-        f"- id: wire-pledge\n  statement: {statement}\n  kind: event\n  date: \"{date}\"\n  topics: [aid]\n"
+        f'- id: wire-pledge\n  statement: {statement}\n  kind: event\n  date: "{date}"\n  topics: [aid]\n'
         f"  salience: 5\n{line}  source: wire\n"
         "  quote: This year, Japan pledged $1.7 billion of maritime security aid to Vietnam.\n"
     )
@@ -78,7 +78,9 @@ def test_a_plain_year_with_its_basis_passes(wire):
 
 def test_a_plain_year_without_a_basis_breaks_the_number_rule(wire):
     append_fact(wire, pledge("In 2015, Japan pledged $1.7 billion of maritime security aid to Vietnam.", basis=None))
-    assert any("statement has '2015', which its quote does not contain" in line for line in check_lines(wire, "wire-pledge"))
+    assert any(
+        "statement has '2015', which its quote does not contain" in line for line in check_lines(wire, "wire-pledge")
+    )
 
 
 def test_wrong_arithmetic_is_an_error(wire):
@@ -239,3 +241,27 @@ def test_an_event_that_changes_a_level_is_told_and_tabled(base, tmp_path):
     assert any(statement in line for line in lines if not line.startswith(("|", "[^", "-")))  # prose
     assert any(line.startswith("| 2014 | extensive strategic partnership |") for line in lines)  # its series
     assert any(line.startswith("| 2014 |") and statement in line for line in lines)  # the timeline
+
+
+@pytest.mark.parametrize(
+    ("basis", "message"),
+    [
+        ('"this year"', "date_basis must be a mapping: {phrase, against, doubt}"),
+        ('{phrase: "This year", basis: x}', "date_basis: unknown field 'basis'"),
+        ("{against: 2015}", "date_basis: 'phrase' must be the quote's relative words"),
+        ('{phrase: "This year", against: "2015-13"}', "date_basis: against: '2015-13' has no month 13"),
+        ('{phrase: "This year", doubt: 5}', "date_basis: 'doubt' must be non-empty text"),
+    ],
+)
+def test_a_malformed_date_basis_is_refused(wire, basis, message):
+    append_fact(wire, pledge("In 2015, Japan pledged $1.7 billion of maritime security aid to Vietnam.", basis=basis))
+    result = run("--facts", wire, "check")
+    assert result.exit_code == 1
+    assert message in result.stdout
+
+
+def test_a_basis_phrase_that_cannot_be_read_is_an_error(wire):
+    """The phrase is in the quote, but it names no date."""
+    statement = "In 2015, Japan pledged $1.7 billion of maritime security aid to Vietnam."
+    append_fact(wire, pledge(statement, basis='{phrase: "Japan pledged"}'))
+    assert any("date_basis: cannot resolve 'Japan pledged'" in line for line in check_lines(wire, "wire-pledge"))

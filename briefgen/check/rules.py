@@ -7,7 +7,7 @@ import re
 from briefgen.check.fidelity import check_fidelity, passage_of
 from briefgen.check.timing import basis_date, check_date_basis, check_relative_time, date_digits
 from briefgen.common.invisible import invisible_in
-from briefgen.common.numbers import format_quantity, plain_number
+from briefgen.common.numbers import plain_number
 from briefgen.common.sentences import split_sentences
 from briefgen.errors import Problem
 from briefgen.factbase.dates import DateSpec

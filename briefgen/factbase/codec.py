@@ -263,7 +263,23 @@ def encode_fact(f: Fact) -> list[Any]:
 
 
 _FACT = _shapes(
-    str, str, str, list, list, str, int, _OPT, _OPT, (list, NoneType), list, int, _OPT, _OPT, str, _OPT, _OPT,
+    str,
+    str,
+    str,
+    list,
+    list,
+    str,
+    int,
+    _OPT,
+    _OPT,
+    (list, NoneType),
+    list,
+    int,
+    _OPT,
+    _OPT,
+    str,
+    _OPT,
+    _OPT,
     (list, NoneType),
 )
 

@@ -75,8 +75,8 @@ def _resolve_words(words: str, against: DateSpec) -> Span | None:
     if words in ("this month", "last month", "last month's"):
         p = _needs(against, ("month", "day"))
         back = 1 if words.startswith("last") else 0
-        m = p.month - back
-        return _month(p.year - (m < 1), (m - 1) % 12 + 1)
+        month = p.month - back
+        return _month(p.year - (month < 1), (month - 1) % 12 + 1)
     if words in ("last week", "the weekend", "the past weekend", "last weekend"):
         p = _needs(against, ("day",))
         day = datetime.date(p.year, p.month, p.day)
