@@ -25,6 +25,10 @@ class BriefFacts:
     audience: str
     facts: tuple[Fact, ...]
 
+    @property
+    def ids(self) -> frozenset[str]:
+        return frozenset(f.id for f in self.facts)
+
 
 def brief_facts(base: FactBase, audiences: list[Audience]) -> list[BriefFacts]:
     return [BriefFacts(a.name, tuple(eligible_facts(base, a))) for a in audiences]
@@ -40,11 +44,12 @@ def stale_figures(base: FactBase, briefs: list[BriefFacts], years: float) -> lis
     newest = current_values(base.facts)
     problems = []
     for brief in briefs:
+        carried = brief.ids
         info = information_date(brief.facts, tuple(base.sources[s] for s in _sources_of(brief.facts, base)))
         for metric, stated in current_values(brief.facts).items():
             latest = newest[metric]
             gap = _years_between(stated, latest)
-            if latest in brief.facts or gap < years:
+            if latest.id in carried or gap < years:
                 continue
             against = f" (information as of {info.text()})" if info else ""
             message = (
@@ -68,12 +73,13 @@ def disagreement_problems(base: FactBase, briefs: list[BriefFacts]) -> list[Prob
     brief shows is a warning: nobody reading the briefs would learn of it.
     """
     problems = []
+    carried = [brief.ids for brief in briefs]
     for group in metric_groups(base.facts).values():
         for clash in group.disagreements():
             first = clash[0]
             values = "; ".join(f"{f.id} ({f.evidence[0].source}): {format_quantity(f.quantity)}" for f in clash)  # type: ignore[arg-type]
             message = f"sources disagree on {group.metric} as of {first.as_of.text()}: {values}"  # type: ignore[union-attr]
-            seen = any(all(f in brief.facts for f in clash) for brief in briefs)
+            seen = any(all(f.id in ids for f in clash) for ids in carried)
             message += "; a brief shows them side by side, marked (sources differ)" if seen else "; no brief shows this"
             problems.append(Problem(first.file, first.line, first.id, message, severity="note" if seen else "warning"))
     return problems
