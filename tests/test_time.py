@@ -9,7 +9,7 @@ import pytest
 
 from briefgen.check.gate import run_check
 from briefgen.factbase.dates import parse_date
-from briefgen.factbase.relative import resolve
+from briefgen.factbase.relative import agrees, resolve
 from tests.conftest import REPO, add_source, append_fact, run
 
 D = datetime.date
@@ -30,10 +30,28 @@ D = datetime.date
         ("on Monday", "2021-09-15", D(2021, 9, 13), D(2021, 9, 13)),
         ("over the last 20 years", "2015-09-20", D(2014, 1, 1), D(2015, 12, 31)),
         ("now", "2017", D(2016, 1, 1), D(2017, 12, 31)),
+        ("The past few years", "2018-04-11", D(2017, 1, 1), D(2018, 12, 31)),
+        ("in the coming years", "2017", D(2017, 1, 1), D(2027, 12, 31)),
     ],
 )
 def test_relative_phrases_resolve_against_their_date(phrase, written, first, last):
     assert resolve(phrase, parse_date(written)) == (first, last)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "fact_date", "fits"),
+    [
+        ("last month", "2013-08", True),
+        ("last month", "2013-07", False),
+        ("over the past decade", "1991", True),  # a stretch up to 2017 may have begun long before
+        ("over the past decade", "2019", False),  # but not after the writing
+        ("in the coming years", "2020", True),
+        ("in the coming years", "2010", False),
+    ],
+)
+def test_a_fact_date_must_fit_what_the_phrase_names(phrase, fact_date, fits):
+    written = "2013-09-05" if phrase == "last month" else "2017"
+    assert agrees(parse_date(fact_date), resolve(phrase, parse_date(written)), phrase) is fits
 
 
 def test_a_phrase_that_needs_a_finer_date_is_refused():
@@ -125,6 +143,10 @@ def test_an_unanchored_span_is_a_warning_and_its_anchor_clears_it(wire):
     append_fact(wire, SPAN.format(statement=plain, basis=""))
     [line] = check_lines(wire, "wire-largest")
     assert "warning: unanchored relative span 'over the last 20 years'" in line
+    other_year = "Japan, a donor since 1992, has been Vietnam's largest aid provider over the last 20 years."
+    append_fact(wire, SPAN.format(statement=other_year, basis=""))  # a year, but not the span's anchor
+    lines = check_lines(wire, "wire-largest")
+    assert any("warning: unanchored relative span 'over the last 20 years'" in line for line in lines)
     anchored = "In the 20 years to 2015, Japan was Vietnam's largest aid provider."
     append_fact(wire, SPAN.format(statement=anchored, basis='date_basis: {phrase: "over the last 20 years"}'))
     assert check_lines(wire, "wire-largest") == []

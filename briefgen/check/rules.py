@@ -86,7 +86,7 @@ def check_fact(fact: Fact, base: FactBase, anchors: list[Anchor]) -> list[str]:
     passages = [passage_of(a.source, base.texts[a.source].normal, a.match) for a in anchors if a.source in base.texts]
     fidelity = check_fidelity(fact, passages, base.source_names)
     numbers = check_numbers(fact, basis_date(fact, base.sources))
-    time_errors, time_warnings = check_relative_time(fact)
+    time_errors, time_warnings = check_relative_time(fact, basis_date(fact, base.sources))
     timing = check_date_basis(fact, base.sources) + time_errors + [WARNING + w for w in time_warnings]
     return problems + check_invisible(fact) + check_sentence(fact) + numbers + fidelity + timing
 

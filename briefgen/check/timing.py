@@ -56,6 +56,10 @@ def date_digits(*dates: DateSpec | None) -> set[str]:
     return found
 
 
+def date_years(*dates: DateSpec | None) -> set[int]:
+    return {p.year for spec in dates if spec for p in (spec.start, spec.end) if p is not None}
+
+
 def _plain(text: str) -> str:
     return " ".join(text.replace("’", "'").replace("‘", "'").casefold().split())
 
@@ -75,7 +79,7 @@ def check_date_basis(fact: Fact, sources: dict[str, Source]) -> list[str]:
     except ValueError as exc:
         return [f"date_basis: {exc}"]
     dated = [d for d in (fact.date, fact.as_of) if d is not None]
-    if dated and not any(agrees(d, named) for d in dated):
+    if dated and not any(agrees(d, named, basis.phrase) for d in dated):
         when = " or ".join(d.text() for d in dated)
         return [
             f"date_basis: '{basis.phrase}' written on {against.text()} means {_span_text(named)}, "
@@ -89,15 +93,20 @@ def _span_text(span: tuple) -> str:
     return first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
 
 
-def check_relative_time(fact: Fact) -> tuple[list[str], list[str]]:
-    """Errors for a date named through a source's publication; warnings for unanchored relative spans."""
+def check_relative_time(fact: Fact, basis: DateSpec | None = None) -> tuple[list[str], list[str]]:
+    """Errors for a date named through a source's publication; warnings for unanchored relative spans.
+
+    A span is anchored when the fact records a date basis (`basis` is the date it is read against)
+    and the statement states the year of that date or of the fact's own date.
+    """
     patterns = relative_patterns()
     found = [m.group(0) for p in patterns.through_source if (m := p.search(fact.statement))]
     errors = [
         f"statement names a date through a source's publication ('{phrase}'): write the date, with a date_basis"
         for phrase in found[:1]
     ]
-    anchored = bool(_YEAR.search(fact.statement))
+    years = {str(y) for y in date_years(fact.date, fact.as_of, basis)} if basis is not None else set()
+    anchored = bool(years & set(_YEAR.findall(fact.statement)))
     warnings = [
         f"unanchored relative span '{m.group(0)}': add its anchor ('in the 20 years to 2015', 'as of 2015')"
         for p in patterns.spans

@@ -101,9 +101,11 @@ def _resolve_words(words: str, against: DateSpec) -> Span | None:
 # basis date. The latest figures then available may be a year older than the piece, so the span
 # starts a year earlier ("now" in a 2017 study may report 2016's ranking).
 _PRESENT = re.compile(
-    r"now|currently|at present|today|recently|in recent (?:years|months|decades)"
-    r"|over the (?:last|past) [\w-]+ (?:years|months|decades)"
+    r"now|currently|current|at present|today|recent|recently|so far|in recent (?:years|months|decades)"
+    r"|(?:(?:over|in|during) )?the (?:last|past) (?:[\w-]+ )?(?:years?|months?|decades?)"
 )
+# Phrases of the future ("in the coming years", "upcoming") start at the time of writing.
+_FUTURE = re.compile(r"upcoming|in the coming (?:years|months|decades?)|in the years ahead")
 
 
 def resolve(phrase: str, against: DateSpec) -> Span:
@@ -113,15 +115,36 @@ def resolve(phrase: str, against: DateSpec) -> Span:
     found = _resolve_words(stripped, against)
     if found is not None:
         return found
+    year = (against.end or against.start).year
     if _PRESENT.fullmatch(stripped) or _PRESENT.fullmatch(words):
-        year = (against.end or against.start).year
         return datetime.date(year - 1, 1, 1), datetime.date(year, 12, 31)
+    if _FUTURE.fullmatch(words):
+        return datetime.date(year, 1, 1), datetime.date(year + 10, 12, 31)
     raise ValueError(f"cannot resolve '{phrase}' (see docs/schema.md, Dates in plain words)")
 
 
-def agrees(fact_date: DateSpec, named: Span) -> bool:
-    """Whether a fact's date and the span a phrase names are the same time at different precisions."""
+def spans_time(phrase: str) -> str | None:
+    """'present' or 'future' for a phrase naming a stretch of time from or to the writing, else None."""
+    words = " ".join(phrase.lower().split())
+    stripped = re.sub(r"^(?:in|on|as of|during|since|by)\s+", "", words)
+    if _PRESENT.fullmatch(stripped) or _PRESENT.fullmatch(words):
+        return "present"
+    return "future" if _FUTURE.fullmatch(words) else None
+
+
+def agrees(fact_date: DateSpec, named: Span, phrase: str = "") -> bool:
+    """Whether a fact's date fits the time a phrase names.
+
+    A point ("last month") and the fact's date must be the same time at different precisions. A
+    stretch up to the writing ("over the past decade") may start long before it, so the fact's date
+    must only not begin after it; a stretch after the writing ("in the coming years"), not end before it.
+    """
     first, last = span_of(fact_date)
+    stretch = spans_time(phrase)
+    if stretch == "present":
+        return first <= named[1]
+    if stretch == "future":
+        return last >= named[0]
     inside = named[0] <= first and last <= named[1]
     covers = first <= named[0] and named[1] <= last
     return inside or covers
