@@ -104,7 +104,7 @@ def test_check_reports_a_disagreement_a_brief_shows_as_a_note(figures_base):
     result = run("--facts", figures_base, "check")
     assert result.exit_code == 0, result.stdout
     assert "note: sources disagree on partnership-level" in result.stdout
-    assert "marked (sources differ)" in result.stdout and "0 warning(s)" in result.stdout
+    assert "a brief shows the values side by side" in result.stdout and "0 warning(s)" in result.stdout
 
 
 def test_likelihood_outside_vocabulary_is_rejected(figures_base):

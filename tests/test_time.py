@@ -7,10 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from briefgen.brief.analysis import metric_groups
+from briefgen.brief.audiences import load_audience
+from briefgen.brief.selection import choose, eligible_facts, stated_as_current
 from briefgen.check.gate import run_check
 from briefgen.factbase.dates import parse_date
 from briefgen.factbase.relative import agrees, resolve
 from tests.conftest import REPO, add_source, append_fact, run
+from tests.test_analysis import figures_base  # noqa: F401  (a fixture)
 
 D = datetime.date
 
@@ -181,17 +185,18 @@ def test_the_repository_base_is_clean_under_strict(monkeypatch, tmp_path):
 
 # --- the newest value speaks; history stays in the table -----------------------------------------
 
-LATE_2023 = "As of late 2023, Japan was the third largest foreign investor in Vietnam.\n"
+# The economic brief's key point states Japan's rank among Vietnam's trading partners as of 2016.
+LATE_2023 = "As of late 2023, Japan was Vietnam's third largest trading partner.\n"
 RANK_2023 = """\
-- id: wire-japan-third-largest-investor-2023
-  statement: As of late 2023, Japan was the third largest foreign investor in Vietnam.
+- id: wire-japan-third-largest-trading-partner-2023
+  statement: As of late 2023, Japan was Vietnam's third largest trading partner.
   kind: figure
   as_of: late 2023
-  quantity: {value: "third largest", metric: japan-rank-among-investors-in-vietnam}
-  topics: [investment]
+  quantity: {value: "third largest", metric: japan-rank-among-vietnam-trading-partners}
+  topics: [trade]
   salience: 5
   source: wire-2023
-  quote: As of late 2023, Japan was the third largest foreign investor in Vietnam.
+  quote: As of late 2023, Japan was Vietnam's third largest trading partner.
 """
 
 
@@ -208,13 +213,13 @@ def economic_with_newer_rank(tmp_path: Path, published: str | None) -> str:
 def test_the_newest_value_speaks_and_the_table_keeps_both(tmp_path):
     brief = economic_with_newer_rank(tmp_path, "2023-12-15")
     key_points = brief.split("## Key points", 1)[1].split("\n## ", 1)[0]
-    assert "As of late 2023, Japan was the third largest foreign investor in Vietnam." in key_points
-    assert "second largest" not in key_points
+    assert "As of late 2023, Japan was Vietnam's third largest trading partner." in key_points
+    assert "fourth largest" not in key_points
     prose = "\n".join(line for line in brief.splitlines() if not line.startswith(("|", "[^")))
-    assert "second largest foreign investor" not in prose  # the 2016 statement is history now
+    assert "fourth largest trading partner" not in prose  # the 2015 and 2016 values are history now
     rows = [line for line in brief.splitlines() if line.startswith("| ") and "largest" in line]
-    assert any("31 December 2016 | second largest" in row for row in rows)
-    assert any("late 2023 | third largest" in row for row in rows)
+    assert any(row.startswith("| 2016 | fourth largest |") for row in rows)
+    assert any(row.startswith("| late 2023 | third largest |") for row in rows)
     assert "**Information as of:** 15 December 2023" in brief
 
 
@@ -287,3 +292,32 @@ def test_a_basis_phrase_that_cannot_be_read_is_an_error(wire):
     statement = "In 2015, Japan pledged $1.7 billion of maritime security aid to Vietnam."
     append_fact(wire, pledge(statement, basis='{phrase: "Japan pledged"}'))
     assert any("date_basis: cannot resolve 'Japan pledged'" in line for line in check_lines(wire, "wire-pledge"))
+
+
+def test_a_key_point_never_states_one_side_of_a_disagreement(figures_base, tmp_path):  # noqa: F811
+    """Both 2014 partnership levels are salient enough; the key points state neither, the brief both."""
+    facts = figures_base / "figures.yaml"
+    facts.write_text(facts.read_text(encoding="utf-8").replace('as_of: "2014"', 'as_of: "2014"\n  salience: 5'))
+    assert run("--facts", figures_base, "build", "-a", "economic", "-o", tmp_path / "out").exit_code == 0
+    brief = (tmp_path / "out" / "economic-brief.md").read_text(encoding="utf-8")
+    key_points = brief.split("## Key points", 1)[1].split("\n## ", 1)[0]
+    assert "partnership" not in key_points.lower()
+    disagreement = brief.split("## Where the sources disagree", 1)[1]
+    assert "| 2014 | Extended Strategic Partnership |" in disagreement
+    assert "| 2014 | extensive strategic partnership |" in disagreement
+
+
+def test_an_outdated_value_is_never_stated_as_current(tmp_path):
+    """However salient, the 2016 rank cannot be a key point once a newer one is carried."""
+    facts = tmp_path / "facts"
+    shutil.copytree(REPO / "facts", facts, ignore=shutil.ignore_patterns("candidates"))
+    add_source(facts, "wire-2023", LATE_2023, "2023-12-15")
+    append_fact(facts, RANK_2023.replace("salience: 5", "salience: 1"), "wire-2023.yaml")
+    base, _ = run_check(facts)
+    audience = load_audience("economic", None)
+    eligible = eligible_facts(base, audience)
+    stated = {f.id for f in stated_as_current(eligible, metric_groups(eligible))}
+    assert "wire-japan-third-largest-trading-partner-2023" in stated
+    assert not {"iseas-japan-fourth-largest-trading-partner", "kt-trading-partner-rank"} & stated
+    key_points = {f.id for f in choose(base, audience).key_points}
+    assert not {"iseas-japan-fourth-largest-trading-partner", "kt-trading-partner-rank"} & key_points

@@ -342,10 +342,9 @@ def select(
 def choose(base: FactBase, audience: Audience) -> Choice:
     """Eligible facts, then key points, placement in sections, series, timeline and disagreements."""
     eligible = eligible_facts(base, audience)
-    current = current_values(eligible)
-    key_facts = choose_key_points([f for f in eligible if not outdated(f, current)], audience)
-    rest = eligible if audience.key_points_repeat else [f for f in eligible if f not in key_facts]
     groups = metric_groups(eligible)
+    key_facts = choose_key_points(stated_as_current(eligible, groups), audience)
+    rest = eligible if audience.key_points_repeat else [f for f in eligible if f not in key_facts]
     homes = series_homes(eligible, groups, audience)
     return Choice(
         key_points=tuple(key_facts),
@@ -355,6 +354,17 @@ def choose(base: FactBase, audience: Audience) -> Choice:
         disputed_measures=sum(1 for g in groups.values() if g.disagreements()),
         facts=tuple(dict.fromkeys([*key_facts, *rest])),
     )
+
+
+def stated_as_current(eligible: list[Fact], groups: dict[str, MetricGroup]) -> list[Fact]:
+    """The facts a key point may state: no outdated value, and no value sources dispute for its date.
+
+    A disputed value is shown beside its rival in a table marked "(sources differ)"; a key point
+    stating one of them alone would hide the disagreement.
+    """
+    current = current_values(eligible)
+    disputed = {f.id for g in groups.values() for clash in g.disagreements() for f in clash}
+    return [f for f in eligible if not outdated(f, current) and f.id not in disputed]
 
 
 def eligible_facts(base: FactBase, audience: Audience) -> list[Fact]:

@@ -68,8 +68,8 @@ def _sources_of(facts: tuple[Fact, ...], base: FactBase) -> list[str]:
 def disagreement_problems(base: FactBase, briefs: list[BriefFacts]) -> list[Problem]:
     """Sources giving different values of one metric for one date.
 
-    A brief that carries the clash shows its values side by side, marked "(sources differ)", and its
-    sourcing statement counts it: the reader is told, so check reports it as a note. A clash no
+    A brief that carries the clash shows its values side by side (in its series, marked "(sources
+    differ)", or under "Where the sources disagree"), and its sourcing statement counts it: the reader is told, so check reports it as a note. A clash no
     brief shows is a warning: nobody reading the briefs would learn of it.
     """
     problems = []
@@ -80,6 +80,8 @@ def disagreement_problems(base: FactBase, briefs: list[BriefFacts]) -> list[Prob
             values = "; ".join(f"{f.id} ({f.evidence[0].source}): {format_quantity(f.quantity)}" for f in clash)  # type: ignore[arg-type]
             message = f"sources disagree on {group.metric} as of {first.as_of.text()}: {values}"  # type: ignore[union-attr]
             seen = any(all(f.id in ids for f in clash) for ids in carried)
-            message += "; a brief shows them side by side, marked (sources differ)" if seen else "; no brief shows this"
+            message += (
+                "; a brief shows the values side by side, as sources that differ" if seen else "; no brief shows this"
+            )
             problems.append(Problem(first.file, first.line, first.id, message, severity="note" if seen else "warning"))
     return problems
