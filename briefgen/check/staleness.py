@@ -69,8 +69,9 @@ def disagreement_problems(base: FactBase, briefs: list[BriefFacts]) -> list[Prob
     """Sources giving different values of one metric for one date.
 
     A brief that carries the clash shows its values side by side (in its series, marked "(sources
-    differ)", or under "Where the sources disagree"), and its sourcing statement counts it: the reader is told, so check reports it as a note. A clash no
-    brief shows is a warning: nobody reading the briefs would learn of it.
+    differ)", or under "Where the sources disagree") and its sourcing statement counts it: the
+    reader is told, so check reports it as a note. A clash no brief shows is a warning: nobody
+    reading the briefs would learn of it.
     """
     problems = []
     carried = [brief.ids for brief in briefs]
