@@ -34,7 +34,7 @@ class Settings:
     paper: str = "A4"
     author: str = "briefgen"  # PDF metadata author: who prepares the briefs
     archival: bool = False  # PDF/A-3u (tagged) with the brief's Markdown and JSON attached
-    stale_years: float = STALE_YEARS  # check warns of a figure this much older than a newer value of its metric
+    stale_years: float = STALE_YEARS  # a brief's current figure this much older than a newer value is stale
 
     def merged(self, values: Mapping[str, Any], where: str = "option") -> Settings:
         """These settings with the given values (command-line options) over them; None means unset."""

@@ -17,12 +17,12 @@ class Problem:
     line: int | None
     subject: str | None
     message: str
-    severity: str = "error"
+    severity: str = "error"  # error | warning (fails --strict) | note (reported, already told in the briefs)
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         subject = f" {self.subject}:" if self.subject else ""
-        tag = "warning: " if self.severity == "warning" else ""
+        tag = f"{self.severity}: " if self.severity != "error" else ""  # warning, or note (told, not a fault)
         return f"{where}:{subject} {tag}{self.message}"
 
     def as_dict(self) -> dict[str, object]:

@@ -101,3 +101,41 @@ def rehash(base: Path, source_id: str) -> None:
 
 
 os.environ.setdefault("LC_ALL", "C.UTF-8")
+
+
+def add_source(base: Path, source_id: str, text: str, published: str | None) -> None:
+    """Register a new source with its text in a copied fact base (a made-up text, for tests only)."""
+    (base / "texts" / f"{source_id}.txt").write_text(text, encoding="utf-8")
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    when = f'"{published}"' if published else "null"
+    entry = (
+        f"\n- id: {source_id}\n  title: Test Update\n  series: null\n  author: null\n  publisher: Test Wire\n"
+        f"  place: null\n  published: {when}\n  type: news report\n  url: null\n"
+        f"  path: texts/{source_id}.txt\n  sha256: {digest}\n  notes: null\n"
+    )
+    registry = base / "sources.yaml"
+    registry.write_text(registry.read_text(encoding="utf-8").rstrip("\n") + "\n" + entry, encoding="utf-8")
+
+
+# A newer value of the fixture's ODA measure that no economic section takes (its topic is not the
+# economic brief's): the economic brief then states a value long replaced as current, which is stale.
+NEWER_ODA_ELSEWHERE = """\
+- id: oda-2024-elsewhere
+  statement: By 2024, Japan had provided approximately 3.5 trillion yen in ODA to Vietnam.
+  kind: figure
+  as_of: "2024"
+  quantity: {value: 3.5, unit: JPY trillion, metric: japan-oda-cumulative, approximate: true}
+  topics: [multilateral]
+  source: wire-2024
+  quote: By 2024, Japan had provided approximately 3.5 trillion yen in ODA to Vietnam.
+"""
+
+
+def add_stale_case(base: Path) -> None:
+    add_source(
+        base,
+        "wire-2024",
+        "By 2024, Japan had provided approximately 3.5 trillion yen in ODA to Vietnam.\n",
+        "2024-05-01",
+    )
+    append_fact(base, NEWER_ODA_ELSEWHERE, "newer.yaml")

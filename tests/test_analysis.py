@@ -93,15 +93,18 @@ def test_series_and_disagreement_detection(figures_base):
     # Same date, same value, different unit spelling would be a disagreement too; the same value is not.
     oda = groups["japan-oda-cumulative"]
     assert oda.is_series and not oda.disagreements()
-    warnings = [p for p in problems if p.severity == "warning"]
-    assert any("sources disagree on partnership-level as of 2014" in p.message for p in warnings)
+    # Both values are in the economic brief's table, marked "(sources differ)": told, so a note.
+    notes = [p for p in problems if p.severity == "note"]
+    assert any("sources disagree on partnership-level as of 2014" in p.message for p in notes)
     assert not [p for p in problems if p.severity == "error"]
 
 
-def test_check_reports_disagreement_as_warning(figures_base):
+def test_check_reports_a_disagreement_a_brief_shows_as_a_note(figures_base):
+    """The economic table shows both values, marked (sources differ): told, so --strict need not fail."""
     result = run("--facts", figures_base, "check")
     assert result.exit_code == 0, result.stdout
-    assert "warning: sources disagree on partnership-level" in result.stdout
+    assert "note: sources disagree on partnership-level" in result.stdout
+    assert "a brief shows the values side by side" in result.stdout and "0 warning(s)" in result.stdout
 
 
 def test_likelihood_outside_vocabulary_is_rejected(figures_base):

@@ -10,6 +10,7 @@ from pathlib import Path
 from briefgen.factbase import codec
 from briefgen.factbase.dates import parse_date
 from briefgen.factbase.facts import Evidence, Fact, Quantity
+from briefgen.factbase.relative import DateBasis
 from briefgen.factbase.sources import Source
 
 
@@ -69,6 +70,7 @@ def test_every_field_of_a_fact_survives_the_cache():
         status="superseded",
         superseded_by="f-2",
         hedge="'may' qualifies another clause",
+        date_basis=DateBasis("last month", parse_date("2021-10-05"), "republished; the original may be older"),
     )
     unset = [f.name for f in dataclasses.fields(Fact) if not _not_default(f, getattr(fact, f.name))]
     assert not unset, f"set every field in this test, so the codec is tested on it: {unset}"

@@ -9,7 +9,7 @@ import briefgen.publish.build as build_module
 from briefgen.config import KNOWN, Settings, load_settings
 from briefgen.errors import UsageError
 from briefgen.publish.build import BuildRequest, BuildResult
-from tests.conftest import run
+from tests.conftest import add_stale_case, run
 
 
 def write_config(tmp_path: Path, text: str) -> Path:
@@ -74,12 +74,14 @@ def test_unset_options_keep_the_config(base, tmp_path, requests):
 
 
 def test_stale_years_from_the_config_reaches_check(base, tmp_path):
+    add_stale_case(base)  # a value seven years newer than the economic brief's, which it does not carry
     assert "warning: stale figure" in run("--facts", base, "check").stdout
     write_config(tmp_path, "[briefgen]\nstale_years = 50\n")
     result = run("--facts", base, "check")
     assert result.exit_code == 0
     assert "stale figure" not in result.stdout
-    assert "warning: stale figure" in run("--facts", base, "check", "--stale-years", "2").stdout
+    assert "warning: stale figure" in run("--facts", base, "check", "--stale-years", "7").stdout
+    assert "stale figure" not in run("--facts", base, "check", "--stale-years", "8").stdout
 
 
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", "-1"])

@@ -17,7 +17,7 @@ import pytest
 
 import briefgen.publish.output
 from briefgen.errors import BuildError
-from tests.conftest import run
+from tests.conftest import add_stale_case, run
 from tests.test_unattended import _cli
 
 CLEAN_DATE = "2017-01-01"  # the fixture base has no warnings at this date (no figure is stale yet)
@@ -188,6 +188,7 @@ def test_pdf_date_before_1904_is_a_usage_error(base, tmp_path):
 
 
 def test_strict_after_a_lenient_build_fails(base, tmp_path):
+    add_stale_case(base)
     out = tmp_path / "out"
     lenient = build(base, out)
     assert lenient.exit_code == 0 and "stale figure" in lenient.stderr

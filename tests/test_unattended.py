@@ -15,7 +15,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from tests.conftest import append_fact, outputs, run
+from tests.conftest import add_stale_case, append_fact, outputs, run
 
 NEW_FACT = """\
 - id: new-aid-fact
@@ -119,6 +119,7 @@ def test_broken_template_leaves_outputs(base, tmp_path, fixture_briefs):
 
 
 def test_json_summary_and_quiet(base, tmp_path):
+    add_stale_case(base)  # one warning, which --quiet keeps quiet and --json reports
     out = tmp_path / "out"
     quiet = build(base, out, "--quiet")
     assert quiet.exit_code == 0 and quiet.stdout == "" and quiet.stderr == ""
@@ -130,6 +131,7 @@ def test_json_summary_and_quiet(base, tmp_path):
 
 
 def test_strict_turns_warnings_into_failure(base, tmp_path):
+    add_stale_case(base)
     result = build(base, tmp_path / "out", "--strict")
     assert result.exit_code == 1
     assert "stale figure" in result.stderr and "(--strict)" in result.stderr

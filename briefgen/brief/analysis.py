@@ -72,6 +72,39 @@ def metric_groups(facts: list[Fact]) -> dict[str, MetricGroup]:
     }
 
 
+def current_values(facts: list[Fact] | tuple[Fact, ...]) -> dict[str, Fact]:
+    """The value of each metric a brief states as current: the newest by `as_of`.
+
+    Older values stay true of their dates and are shown in their series, labelled with the date;
+    only the current one may be stated in key points and prose. Of values for the same newest date
+    (a disagreement, marked in the table), the most salient is stated, then the first by id.
+    """
+    newest: dict[str, Fact] = {}
+    for fact in facts:
+        if fact.quantity is None or fact.as_of is None or not fact.active:
+            continue
+        held = newest.get(fact.quantity.metric)
+        if held is None or _newer(fact, held):
+            newest[fact.quantity.metric] = fact
+    return newest
+
+
+def _newer(a: Fact, b: Fact) -> bool:
+    """Whether a is stated rather than b: later, else (same date) more salient, else first by id."""
+    ka, kb = a.as_of.sort_key, b.as_of.sort_key  # type: ignore[union-attr]
+    if ka != kb:
+        return ka > kb
+    return (-a.salience, a.id) < (-b.salience, b.id)
+
+
+def outdated(fact: Fact, current: dict[str, Fact]) -> bool:
+    """A value of a metric whose current value is another fact's, of a later date."""
+    if fact.quantity is None or fact.as_of is None:
+        return False
+    newest = current.get(fact.quantity.metric)
+    return newest is not None and newest.as_of.sort_key > fact.as_of.sort_key  # type: ignore[union-attr]
+
+
 def source_descriptor(source: Source, prepared: datetime.date) -> str:
     """One line on what a source is and what bears on its reliability, from the registry alone."""
     kind = source.type[:1].upper() + source.type[1:]

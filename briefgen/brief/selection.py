@@ -6,12 +6,13 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from briefgen.brief.analysis import MetricGroup, metric_groups
+from briefgen.brief.analysis import MetricGroup, current_values, metric_groups, outdated
 from briefgen.brief.audiences import Audience, SectionSpec
 from briefgen.common.numbers import format_quantity
 from briefgen.factbase.dates import DateSpec
 from briefgen.factbase.facts import Fact
 from briefgen.factbase.loading import FactBase
+from briefgen.factbase.relative import span_of
 from briefgen.factbase.sources import Source
 
 PARAGRAPH_MAX = 5  # sentences; a new paragraph also starts when the year changes after three
@@ -341,9 +342,9 @@ def select(
 def choose(base: FactBase, audience: Audience) -> Choice:
     """Eligible facts, then key points, placement in sections, series, timeline and disagreements."""
     eligible = eligible_facts(base, audience)
-    key_facts = choose_key_points(eligible, audience)
-    rest = eligible if audience.key_points_repeat else [f for f in eligible if f not in key_facts]
     groups = metric_groups(eligible)
+    key_facts = choose_key_points(stated_as_current(eligible, groups), audience)
+    rest = eligible if audience.key_points_repeat else [f for f in eligible if f not in key_facts]
     homes = series_homes(eligible, groups, audience)
     return Choice(
         key_points=tuple(key_facts),
@@ -353,6 +354,17 @@ def choose(base: FactBase, audience: Audience) -> Choice:
         disputed_measures=sum(1 for g in groups.values() if g.disagreements()),
         facts=tuple(dict.fromkeys([*key_facts, *rest])),
     )
+
+
+def stated_as_current(eligible: list[Fact], groups: dict[str, MetricGroup]) -> list[Fact]:
+    """The facts a key point may state: no outdated value, and no value sources dispute for its date.
+
+    A disputed value is shown beside its rival in a table marked "(sources differ)"; a key point
+    stating one of them alone would hide the disagreement.
+    """
+    current = current_values(eligible)
+    disputed = {f.id for g in groups.values() for clash in g.disagreements() for f in clash}
+    return [f for f in eligible if not outdated(f, current) and f.id not in disputed]
 
 
 def eligible_facts(base: FactBase, audience: Audience) -> list[Fact]:
@@ -374,7 +386,8 @@ def section_choices(
 ) -> tuple[SectionChoice, ...]:
     """Each section's prose and judgements (the facts no series shows) and the series it holds."""
     placed = assign_sections(rest, audience)
-    in_series = {f.id for m in homes for f in groups[m].facts}
+    # An event that also changes a measured level (a partnership upgrade) is told in prose as well.
+    in_series = {f.id for m in homes for f in groups[m].facts if f.kind != "event"}
     return tuple(
         _section_choice(
             title=spec.title,
@@ -433,7 +446,7 @@ def number(
     return Brief(
         audience=audience,
         prepared=prepared,
-        information_as_of=_latest_published(cited),
+        information_as_of=information_date(choice.facts, cited),
         key_points=key_points,
         sections=tuple(s for s in sections if not s.empty),
         sources=cited,
@@ -477,7 +490,18 @@ def _disagreements(choice: Choice, numbering: _Numbering, labels: dict[str, str]
     )
 
 
-def _latest_published(sources: tuple[Source, ...]) -> DateSpec | None:
-    """The information date of a brief: the latest publication among the sources it cites."""
-    dates = [s.published for s in sources if s.published is not None]
-    return max(dates, key=lambda d: d.sort_key) if dates else None
+def information_date(facts: tuple[Fact, ...], sources: tuple[Source, ...]) -> DateSpec | None:
+    """The information date of a brief: the latest date its facts and cited sources support.
+
+    A fact's `date`/`as_of` counts, and a source's `published` or `retrieved`, so that an undated
+    newest source does not leave the brief dated by an older one. A fact dated after its source was
+    published or retrieved (a plan, a forecast) is not information of that date and does not count.
+    """
+    dates = [d for s in sources for d in (s.published, s.retrieved) if d is not None]
+    by_id = {s.id: s for s in sources}
+    for fact in facts:
+        source = by_id.get(fact.evidence[0].source) if fact.evidence else None
+        written = [d for d in (source.published, source.retrieved) if d is not None] if source else []
+        cap = max((span_of(d)[1] for d in written), default=None)
+        dates += [d for d in (fact.date, fact.as_of) if d is not None and (cap is None or span_of(d)[1] <= cap)]
+    return max(dates, key=lambda d: (span_of(d)[1], d.sort_key)) if dates else None

@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
-from briefgen.brief.audiences import profile_problems
+from briefgen.brief.audiences import Audience, available_audiences, load_audience, profile_problems
 from briefgen.check import STALE_YEARS
-from briefgen.check.rules import check_fact, check_links, check_source_metadata, disagreement_warnings, stale_figures
-from briefgen.errors import FactBaseError, Problem
+from briefgen.check.rules import check_fact, check_links, check_source_metadata
+from briefgen.check.staleness import brief_facts, disagreement_problems, stale_figures
+from briefgen.errors import BriefgenError, FactBaseError, Problem
 from briefgen.factbase.exclusions import read_exclusions
 from briefgen.factbase.loading import FactBase, load_fact_base
 from briefgen.factbase.metrics import read_metrics
@@ -29,7 +30,8 @@ def run_check(
 
     outline=True lets facts come back from worker processes as outlines (see load_fact_base): for a
     caller that only reports problems and counts. Every audience profile (shipped, and the user's
-    under templates) is validated as well.
+    under templates) is validated as well. Staleness is judged in each brief against its own
+    information date, not against the clock: `today` is accepted for callers and no longer read.
     """
     # The per-fact rules run as each file is read; the rules across facts after all are in.
     base, problems = load_fact_base(root, rules=check_fact, outline=outline)
@@ -38,17 +40,29 @@ def run_check(
     problems += read_metrics(root)[1]
     problems += read_exclusions(root, base.sources, base.texts)[1]
     problems += profile_problems(templates)
-    problems += stale_figures(base, today or datetime.date.today(), stale_years)
-    problems += disagreement_warnings(base)
+    briefs = brief_facts(base, _audiences(templates))
+    problems += stale_figures(base, briefs, stale_years)
+    problems += disagreement_problems(base, briefs)
     problems.sort(key=lambda p: (p.file, p.line or 0, p.severity != "error"))
     return base, problems
+
+
+def _audiences(templates: Path | None) -> list[Audience]:
+    """Every profile that loads; a broken one is reported by profile_problems instead."""
+    found = []
+    for name in available_audiences(templates):
+        try:
+            found.append(load_audience(name, templates))
+        except BriefgenError:
+            continue
+    return found
 
 
 def load_checked(
     root: Path, stale_years: float = STALE_YEARS, today: datetime.date | None = None, templates: Path | None = None
 ) -> tuple[FactBase, list[Problem]]:
-    """Load and check the fact base; raise with every error, return the warnings."""
+    """Load and check the fact base; raise with every error, return the warnings (not the notes)."""
     base, problems = run_check(root, stale_years=stale_years, today=today, templates=templates)
     if any(p.severity == "error" for p in problems):
         raise FactBaseError(problems)
-    return base, problems
+    return base, [p for p in problems if p.severity == "warning"]

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import datetime
 import re
 
-from briefgen.brief.analysis import metric_groups, same_date
 from briefgen.check.fidelity import check_fidelity, passage_of
+from briefgen.check.timing import basis_date, check_date_basis, check_relative_time, date_digits
 from briefgen.common.invisible import invisible_in
-from briefgen.common.numbers import format_quantity, plain_number
+from briefgen.common.numbers import plain_number
 from briefgen.common.sentences import split_sentences
 from briefgen.errors import Problem
 from briefgen.factbase.dates import DateSpec
 from briefgen.factbase.facts import Fact
-from briefgen.factbase.loading import Anchor, FactBase
+from briefgen.factbase.loading import WARNING, Anchor, FactBase
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _THOUSANDS = re.compile(r",(?<=\d,)(?=\d{3}(?!\d))")  # the comma first: a literal is found fast
@@ -33,7 +32,11 @@ def standalone_numbers(text: str) -> set[str]:
     return {n for n in _NUMBER_AFTER.findall(_THOUSANDS.sub("", text)) if n[0] not in ".,"}
 
 
-def check_numbers(fact: Fact) -> list[str]:
+def check_numbers(fact: Fact, basis: DateSpec | None = None) -> list[str]:
+    """Every number of the statement is in a quote; with a date basis, also the fact's own dates'.
+
+    `basis` is the date a recorded relative phrase is read against (see check.timing.basis_date).
+    """
     wanted = numbers_in(fact.statement)
     if not wanted:
         return []
@@ -41,6 +44,9 @@ def check_numbers(fact: Fact) -> list[str]:
     present = standalone_numbers(" ".join(" ".join(ev.quote.split()) for ev in fact.evidence))
     if fact.quantity and fact.quantity.numeric:
         present.add(plain_number(fact.quantity.value))
+    if fact.date_basis is not None and basis is not None:
+        # "this year" in a 2015 report may be written "2015": check_date_basis verifies the arithmetic.
+        present |= date_digits(fact.date, fact.as_of, basis)
     missing = [n for n in wanted if n not in present]
     return [f"statement has '{n}', which its quote does not contain" for n in dict.fromkeys(missing)]
 
@@ -79,7 +85,10 @@ def check_fact(fact: Fact, base: FactBase, anchors: list[Anchor]) -> list[str]:
     problems = [f"unknown topic '{t}' (see topics.yaml)" for t in unknown]
     passages = [passage_of(a.source, base.texts[a.source].normal, a.match) for a in anchors if a.source in base.texts]
     fidelity = check_fidelity(fact, passages, base.source_names)
-    return problems + check_invisible(fact) + check_sentence(fact) + check_numbers(fact) + fidelity
+    numbers = check_numbers(fact, basis_date(fact, base.sources))
+    time_errors, time_warnings = check_relative_time(fact, basis_date(fact, base.sources))
+    timing = check_date_basis(fact, base.sources) + time_errors + [WARNING + w for w in time_warnings]
+    return problems + check_invisible(fact) + check_sentence(fact) + numbers + fidelity + timing
 
 
 def check_links(base: FactBase) -> list[Problem]:
@@ -104,37 +113,4 @@ def check_links(base: FactBase) -> list[Problem]:
             problems.append(
                 Problem(fact.file, fact.line, fact.id, "has 'superseded_by' but status is not 'superseded'")
             )
-    return problems
-
-
-def stale_figures(base: FactBase, today: datetime.date, years: float) -> list[Problem]:
-    """Warn about a figure older than `years` while a newer value of the same metric exists."""
-    by_metric: dict[str, list[tuple[Fact, DateSpec]]] = {}
-    for fact in base.facts:
-        if fact.active and fact.quantity and fact.as_of:
-            by_metric.setdefault(fact.quantity.metric, []).append((fact, fact.as_of))
-    problems = []
-    for metric, dated in by_metric.items():
-        newest, newest_date = max(dated, key=lambda pair: pair[1].sort_key)
-        for fact, as_of in dated:
-            age = today.year - as_of.year
-            newer = newest_date.sort_key > as_of.sort_key and not same_date(fact, newest)
-            if fact is not newest and age > years and newer:
-                message = (
-                    f"stale figure: {metric} as of {as_of.text()} is {age} years old; "
-                    f"{newest.id} gives a newer value (as of {newest_date.text()})"
-                )
-                problems.append(Problem(fact.file, fact.line, fact.id, message, severity="warning"))
-    return problems
-
-
-def disagreement_warnings(base: FactBase) -> list[Problem]:
-    """Warn where sources give different values of one metric for the same date."""
-    problems = []
-    for group in metric_groups(base.facts).values():
-        for clash in group.disagreements():
-            first = clash[0]
-            values = "; ".join(f"{f.id} ({f.evidence[0].source}): {format_quantity(f.quantity)}" for f in clash)  # type: ignore[arg-type]
-            message = f"sources disagree on {group.metric} as of {first.as_of.text()}: {values}"  # type: ignore[union-attr]
-            problems.append(Problem(first.file, first.line, first.id, message, severity="warning"))
     return problems

@@ -20,6 +20,7 @@ from briefgen.errors import Problem
 from briefgen.factbase.anchoring import Match, NormalText
 from briefgen.factbase.dates import DateError, DateSpec, parse_date
 from briefgen.factbase.facts import Evidence, Fact, Quantity, Topics
+from briefgen.factbase.relative import DateBasis
 from briefgen.factbase.sources import Source, SourceText
 
 T = TypeVar("T")
@@ -224,6 +225,20 @@ def _decode_evidence(value: Plain) -> Evidence:
     return Evidence(*_record(value, _EVIDENCE, "a quote"))
 
 
+_BASIS = _shapes(str, _OPT, _OPT)
+
+
+def _encode_basis(b: DateBasis | None) -> list[Any] | None:
+    return None if b is None else [b.phrase, _raw(b.against), b.doubt]
+
+
+def _decode_basis(value: Plain) -> DateBasis | None:
+    if value is None:
+        return None
+    phrase, against, doubt = _record(value, _BASIS, "a date basis")
+    return DateBasis(phrase, _parsed(against) if against else None, doubt)
+
+
 def encode_fact(f: Fact) -> list[Any]:
     return [
         f.id,
@@ -243,17 +258,35 @@ def encode_fact(f: Fact) -> list[Any]:
         f.status,
         f.superseded_by,
         f.hedge,
+        _encode_basis(f.date_basis),
     ]
 
 
 _FACT = _shapes(
-    str, str, str, list, list, str, int, _OPT, _OPT, (list, NoneType), list, int, _OPT, _OPT, str, _OPT, _OPT
+    str,
+    str,
+    str,
+    list,
+    list,
+    str,
+    int,
+    _OPT,
+    _OPT,
+    (list, NoneType),
+    list,
+    int,
+    _OPT,
+    _OPT,
+    str,
+    _OPT,
+    _OPT,
+    (list, NoneType),
 )
 
 
 def decode_fact(value: Plain) -> Fact:
     (fid, statement, kind, topics, evidence, file, line, date, as_of, quantity, audiences, salience, confidence,
-     likelihood, status, superseded_by, hedge) = _record(value, _FACT, "a fact")  # fmt: skip
+     likelihood, status, superseded_by, hedge, date_basis) = _record(value, _FACT, "a fact")  # fmt: skip
     return Fact(
         id=fid,
         statement=statement,
@@ -272,6 +305,7 @@ def decode_fact(value: Plain) -> Fact:
         status=status,
         superseded_by=superseded_by,
         hedge=hedge,
+        date_basis=_decode_basis(date_basis),
     )
 
 
@@ -279,24 +313,24 @@ def decode_fact(value: Plain) -> Fact:
 
 
 def encode_outline(outline: tuple[Any, ...]) -> list[Any]:
-    fid, kind, sources, file, line, date, as_of, quantity, salience, status, superseded_by = outline
+    fid, kind, sources, file, line, date, as_of, quantity, salience, status, superseded_by, topics, audiences = outline
     return [fid, kind, list(sources), file, line, date, as_of, list(quantity) if quantity else None, salience,
-            status, superseded_by]  # fmt: skip
+            status, superseded_by, list(topics), list(audiences)]  # fmt: skip
 
 
-_OUTLINE = _shapes(str, str, list, str, int, _OPT, _OPT, (list, NoneType), int, str, _OPT)
+_OUTLINE = _shapes(str, str, list, str, int, _OPT, _OPT, (list, NoneType), int, str, _OPT, list, list)
 
 
 def decode_outline(value: Plain) -> Fact:
-    """The fact an outline came from, without its statement, topics and quotes."""
-    fid, kind, sources, file, line, date, as_of, quantity, salience, status, superseded_by = _record(
-        value, _OUTLINE, "a fact outline"
-    )
+    """The fact an outline came from, without its statement and quotes."""
+    (fid, kind, sources, file, line, date, as_of, quantity, salience, status, superseded_by, topics,
+     audiences) = _record(value, _OUTLINE, "a fact outline")  # fmt: skip
     return Fact(
         id=fid,
         statement="",
         kind=kind,
-        topics=(),
+        topics=_texts(topics, "topics"),
+        audiences=_texts(audiences, "audiences"),
         evidence=tuple(Evidence(source, "") for source in _texts(sources, "sources")),
         file=file,
         line=line,

@@ -9,6 +9,7 @@ from typing import Any
 from briefgen.errors import Problem
 from briefgen.factbase.dates import DateError, DateSpec, parse_date
 from briefgen.factbase.readers import YamlProblem, line_of, read_yaml
+from briefgen.factbase.relative import DateBasis
 from briefgen.factbase.sources import ID_RE
 
 KINDS = ("event", "figure", "assessment")
@@ -41,7 +42,9 @@ FACT_FIELDS = EVIDENCE_FIELDS | {
     "status",
     "superseded_by",
     "hedge",
+    "date_basis",
 }
+DATE_BASIS_FIELDS = {"phrase", "against", "doubt"}
 QUANTITY_FIELDS = {"value", "unit", "metric", "approximate"}
 RESERVED_FILES = {"sources.yaml", "topics.yaml", "exclusions.yaml", "metrics.yaml", "briefgen.yaml"}
 
@@ -91,6 +94,7 @@ class Fact:
     status: str = "active"
     superseded_by: str | None = None
     hedge: str | None = None  # why the statement need not carry a hedge its source has
+    date_basis: DateBasis | None = None  # the quote's relative phrase behind the statement's plain date
 
     @property
     def active(self) -> bool:
@@ -224,6 +228,31 @@ class _FactParser:
         number = value if isinstance(value, str) else float(value)
         return Quantity(value=number, unit=unit, metric=metric, approximate=bool(raw.get("approximate", False)))
 
+    def date_basis(self) -> DateBasis | None:
+        raw = self.raw.get("date_basis")
+        if raw is None:
+            return None
+        if not isinstance(raw, dict):
+            self.problem("date_basis must be a mapping: {phrase, against, doubt}")
+            return None
+        for key in sorted(raw.keys() - DATE_BASIS_FIELDS, key=str):
+            self.problem(f"date_basis: unknown field '{key}' (allowed: against, doubt, phrase)")
+        phrase, doubt = raw.get("phrase"), raw.get("doubt")
+        if not isinstance(phrase, str) or not phrase.strip():
+            self.problem("date_basis: 'phrase' must be the quote's relative words, such as 'this year'")
+            return None
+        if doubt is not None and (not isinstance(doubt, str) or not doubt.strip()):
+            self.problem("date_basis: 'doubt' must be non-empty text")
+            doubt = None
+        against = None
+        if raw.get("against") is not None:
+            try:
+                against = parse_date(raw["against"])
+            except DateError as exc:
+                self.problem(f"date_basis: against: {exc}")
+                return None
+        return DateBasis(" ".join(phrase.split()), against, " ".join(doubt.split()) if doubt else None)
+
     def salience(self) -> int:
         value = self.raw.get("salience", 2)
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
@@ -281,6 +310,7 @@ class _FactParser:
             status=self.choice("status", STATUSES, "active") or "active",
             superseded_by=self.text("superseded_by"),
             hedge=self.text("hedge"),
+            date_basis=self.date_basis(),
         )
         self.check_kind(fact)
         return fact  # best effort: later checks still report on it; any problem blocks a build

@@ -244,6 +244,15 @@ def _read_texts(root: Path, sources: list[Source]) -> list[tuple[SourceText | No
     return in_parallel(sources, sizes, lambda share: [read_source_text(source, root) for source in share])
 
 
+WARNING = "warning: "  # a per-fact rule's message with this prefix is a warning, not an error
+
+
+def _rule_problem(fact: Fact, message: str) -> Problem:
+    if message.startswith(WARNING):
+        return Problem(fact.file, fact.line, fact.id, message.removeprefix(WARNING), severity="warning")
+    return Problem(fact.file, fact.line, fact.id, message)
+
+
 def read_file(base: FactBase, path: Path, rules: FactRules | None) -> FileResult:
     """Read one fact file, anchor its quotes in the base's sources and apply the per-fact rules."""
     facts, problems = load_fact_file(path, base.root)
@@ -252,7 +261,7 @@ def read_file(base: FactBase, path: Path, rules: FactRules | None) -> FileResult
         problems += anchor_fact(base, fact, anchors)
         if rules is not None:
             mine = [anchors[(fact.id, i)] for i in range(len(fact.evidence)) if (fact.id, i) in anchors]
-            problems += [Problem(fact.file, fact.line, fact.id, message) for message in rules(fact, base, mine)]
+            problems += [_rule_problem(fact, message) for message in rules(fact, base, mine)]
     return FileResult(facts=facts, problems=problems, anchors=anchors, sha256=file_token(path))
 
 
@@ -274,17 +283,20 @@ def outline_of(fact: Fact) -> Outline:
         fact.salience,
         fact.status,
         fact.superseded_by,
+        fact.topics,  # which briefs carry a fact: staleness is judged per brief
+        fact.audiences,
     )
 
 
 def fact_of(outline: Outline) -> Fact:
-    """The fact an outline came from, without its statement, topics and quotes."""
-    fid, kind, sources, file, line, date, as_of, quantity, salience, status, superseded_by = outline
+    """The fact an outline came from, without its statement and quotes."""
+    fid, kind, sources, file, line, date, as_of, quantity, salience, status, superseded_by, topics, audiences = outline
     return Fact(
         id=fid,
         statement="",
         kind=kind,
-        topics=(),
+        topics=tuple(topics),
+        audiences=tuple(audiences),
         evidence=tuple(Evidence(source, "") for source in sources),
         file=file,
         line=line,

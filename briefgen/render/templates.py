@@ -113,7 +113,21 @@ def _quoted(quote: str, style: Style) -> str:
 def note_text(note: Note, style: Style) -> str:
     """A note: each citation with its locator and the verbatim quote that supports the sentence."""
     cited = [f"{_reference(c, style)}: {_quoted(c.quote, style)}" for c in note.citations]
-    return "; ".join(cited) + corroboration(note)
+    return "; ".join(cited) + corroboration(note) + date_basis_text(note, style)
+
+
+def date_basis_text(note: Note, style: Style) -> str:
+    """Where a sentence's plain date came from: the quote's relative phrase and the date it is read against."""
+    basis = note.fact.date_basis
+    if basis is None or not note.corroborating or not note.citations:
+        return ""
+    against = basis.against or note.citations[0].source.published
+    if against is None:
+        return ""
+    text = f" The source, dated {against.text()}, says “{style.escape(basis.phrase)}”."
+    if basis.doubt:
+        text += f" That date is uncertain: {style.escape(basis.doubt.rstrip('.'))}."
+    return text
 
 
 _COUNTS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
