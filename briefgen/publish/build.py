@@ -65,6 +65,7 @@ class Output:
     status: str  # built | up to date
     seconds: float = 0.0
     pages: int | None = None  # the page budget of a short brief
+    renders: int = 0  # PDF renders the fit to the page budget took (0: not fitted)
 
     @property
     def edition(self) -> str:
@@ -253,6 +254,7 @@ def plan(request: BuildRequest, base: FactBase, prepared: datetime.date, manifes
         facts = {f.id: f.statement for f in brief.facts}
         for fmt in request.formats:
             out = Output(name, fmt, request.output / output_name(name, fmt, pages), "built", pages=pages)
+            out.renders = fitted.renders if fitted is not None else 0
             if fmt == "md":
                 job = _plan_markdown(brief, request, out)
             elif fitted is None:
