@@ -271,6 +271,8 @@ def _summary(result: BuildResult, seconds: float) -> dict[str, object]:
                 "path": str(o.path),
                 "status": o.status,
                 "seconds": round(o.seconds, 3),
+                "pages": o.pages,  # the page budget of a short brief (--pages), else null
+                "renders": o.renders,  # PDF renders its fit took (0: not fitted)
             }
             for o in result.outputs
         ],
