@@ -254,7 +254,8 @@ def plan(request: BuildRequest, base: FactBase, prepared: datetime.date, manifes
         facts = {f.id: f.statement for f in brief.facts}
         for fmt in request.formats:
             out = Output(name, fmt, request.output / output_name(name, fmt, pages), "built", pages=pages)
-            out.renders = fitted.renders if fitted is not None else 0
+            if fitted is not None:
+                out.renders, out.seconds = fitted.renders, fitted.seconds if fmt == "pdf" else 0.0
             if fmt == "md":
                 job = _plan_markdown(brief, request, out)
             elif fitted is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -38,6 +39,7 @@ class Fitted:
     pdf: bytes
     warnings: tuple[str, ...]
     renders: int
+    seconds: float  # the whole fit: estimates and renders
 
 
 def short_brief(
@@ -88,6 +90,7 @@ def fit(
     from briefgen.render.pdf import make_job, render_job_warned
     from briefgen.render.templates import render
 
+    started = time.perf_counter()
     choice = choose(base, audience)
     total = units_count(choice, audience)
     sizes: dict[int, int] = {}
@@ -105,7 +108,7 @@ def fit(
         pdf, warnings = render_job_warned(make_job(brief(keep), options))
         used = page_count(pdf)
         if used <= pages:
-            return Fitted(keep, pdf, warnings, renders)
+            return Fitted(keep, pdf, warnings, renders, time.perf_counter() - started)
         if keep == 0:
             raise BuildError(
                 f"{audience.name}: --pages {pages} cannot hold even the key points (they take {used} pages); "
