@@ -1,4 +1,7 @@
-"""Write the HTML that a PDF build hands to WeasyPrint, and its base URL (python brief_html.py FACTS AUDIENCE OUT)."""
+"""Write the HTML a PDF build hands to WeasyPrint, and its base URL (python brief_html.py FACTS AUDIENCE OUT [PAGES]).
+
+With PAGES, the HTML of the brief fitted to that many pages, as `build --pages PAGES` renders it.
+"""
 
 import datetime
 import sys
@@ -20,6 +23,14 @@ def main() -> None:
     )
     base, _warnings = load_checked(facts, today=prepared)
     brief = select(base, load_audience(audience, None), prepared, metric_labels(facts))
+    if len(sys.argv) > 4:
+        from briefgen.brief.selection import choose
+        from briefgen.publish.build import pdf_options
+        from briefgen.publish.fit import fit, short_brief
+
+        pages, profile, labels = int(sys.argv[4]), load_audience(audience, None), metric_labels(facts)
+        keep = fit(base, profile, pages, pdf_options(request), prepared, labels).keep
+        brief = short_brief(choose(base, profile), base, profile, keep, pages, prepared, labels)
     out.write_text(pdf_html(brief, request), encoding="utf-8")
     print(base_url_for(None))
 

@@ -202,10 +202,15 @@ def fresh(directory: Path | None = None, cold: bool = True) -> Callable[[], None
     return empty
 
 
-def build_cmd(base: Path, out: Path, audiences: tuple[str, ...], formats: tuple[str, ...]) -> list[str]:
+def build_cmd(
+    base: Path, out: Path, audiences: tuple[str, ...], formats: tuple[str, ...], extra: tuple[str, ...] = ()
+) -> list[str]:
     who = ["--all"] if audiences == AUDIENCES else [a for name in audiences for a in ("--audience", name)]
     fmts = [a for f in formats for a in ("--format", f)]
-    return [*BRIEFGEN, "--facts", str(base), "build", *who, *fmts, "--output", str(out)]
+    return [*BRIEFGEN, "--facts", str(base), "build", *who, *fmts, "--output", str(out), *extra]
+
+
+SHORT = 2  # pages of the short brief measured: the two-page summary
 
 
 @dataclass
@@ -287,13 +292,30 @@ def brief_builds(base: Path, runs: int, work: Path) -> tuple[dict[str, Stats], l
     found["noop"] = noop = measure(everything, runs, work, lambda: None) if not found["all"].failed else found["all"]
     said = "outputs reported 'up to date'" if "up to date" in noop.output else "rebuilt everything"
     rows.append(noop.row("the same build --all again (no-op)", said))
+    for audience in AUDIENCES:  # the fit: estimate, render, correct (#18)
+        out = work / f"short-{audience}"
+        cmd = build_cmd(base, out, (audience,), ("pdf",), ("--pages", str(SHORT), "--json"))
+        found[f"short {audience}"] = stats = measure(cmd, runs, work, fresh(out))
+        rows.append(stats.row(f"build --audience {audience} --format pdf --pages {SHORT}", renders_in(stats.output)))
     return found, rows
 
 
-def weasyprint_floor(base: Path, runs: int, work: Path, tagged: bool = False) -> Stats:
-    """WeasyPrint alone on the HTML briefgen renders for the one-audience PDF build (tagged as briefgen tags)."""
-    html = work / f"{AUDIENCE}.html"
-    cmd = [PYTHON, str(HERE / "brief_html.py"), str(base), AUDIENCE, str(html)]
+def renders_in(output: str) -> str:
+    """How many PDF renders the fit took, from a build's --json summary."""
+    try:
+        summary = json.loads(output[output.index("{") :])
+    except ValueError:
+        return "renders: unknown"
+    return f"the fit rendered the PDF {summary['outputs'][0]['renders']} time(s)"
+
+
+def weasyprint_floor(base: Path, runs: int, work: Path, tagged: bool = False, pages: int = 0) -> Stats:
+    """WeasyPrint alone on the HTML briefgen renders for the one-audience PDF build (tagged as briefgen tags).
+
+    With pages, the HTML of the brief `build --pages` fits to that many pages.
+    """
+    html = work / f"{AUDIENCE}-{pages}p.html"
+    cmd = [PYTHON, str(HERE / "brief_html.py"), str(base), AUDIENCE, str(html), *([str(pages)] if pages else [])]
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=work, env=ENV)
     if done.returncode:
         return Stats(0, 0, 0, 0, 1, done.stderr, f"brief_html.py: {error_of(done.stderr.strip().splitlines()[-1])}")
@@ -307,6 +329,7 @@ def floors(base: Path, runs: int, work: Path, md_1k: Path | None) -> dict[str, S
         "startup": measure([PYTHON, str(HERE / "floor_startup.py")], runs, work),
         "weasyprint": weasyprint_floor(base, runs, work),
         "tagged": weasyprint_floor(base, runs, work, tagged=True),
+        "short": weasyprint_floor(base, runs, work, pages=SHORT),
         "pandoc": None,
     }
     pandoc = shutil.which("pandoc")
@@ -339,6 +362,12 @@ def ratios(builds: dict[str, Stats], fl: dict[str, Stats | None], scale: Scaling
         ),
         ratio_row(f"PDF build ({AUDIENCE}) / WeasyPrint floor", builds[f"pdf {AUDIENCE}"], fl["weasyprint"], 1.2),
         ratio_row("tagged PDF (PDF/UA-1) / WeasyPrint untagged, same HTML", fl["tagged"], fl["weasyprint"], 1.25),
+        ratio_row(
+            f"{SHORT}-page PDF build ({AUDIENCE}) / WeasyPrint floor on its HTML",
+            builds[f"short {AUDIENCE}"],
+            fl["short"],
+            2.5,  # at most two renders, tagged, plus start-up and the Markdown estimates
+        ),
         ratio_row("no-op rebuild / start-up floor", builds["noop"], fl["startup"], 1.3),
         ratio_row("build --all / sum of the 6 single builds", builds["all"], total, 0.65),
         ratio_row(

@@ -216,6 +216,14 @@ def build(
         float, typer.Option("--wait", help="Seconds to wait for another build of the same output directory.")
     ] = 600.0,
     stale_years: Annotated[float | None, _STALE_YEARS] = None,
+    pages: Annotated[
+        int | None,
+        typer.Option(
+            "--pages",
+            help="Cut each brief to at most N PDF pages, notes included, keeping what matters most; "
+            "written as AUDIENCE-brief-Np.pdf/.md; 0: the full brief [default: the profile's length, else full].",
+        ),
+    ] = None,
 ) -> None:
     """Build audience briefs: only what changed is rebuilt; nothing is written unless every brief passes its checks."""
     from briefgen.brief.audiences import available_audiences
@@ -223,7 +231,7 @@ def build(
     from briefgen.publish.build import build as run_build
 
     options = {"output": output, "formats": fmt or None, "marking": marking, "paper": paper, "archival": archival}
-    settings = _settings(ctx).merged({**options, "stale_years": stale_years})
+    settings = _settings(ctx).merged({**options, "stale_years": stale_years, "pages": pages})
     names = tuple(available_audiences(settings.templates)) if all_audiences else tuple(dict.fromkeys(audience or ()))
     request = settings.build_request(
         audiences=names,
@@ -264,6 +272,8 @@ def _summary(result: BuildResult, seconds: float) -> dict[str, object]:
                 "path": str(o.path),
                 "status": o.status,
                 "seconds": round(o.seconds, 3),
+                "pages": o.pages,  # the page budget of a short brief (--pages), else null
+                "renders": o.renders,  # PDF renders its fit took (0: not fitted)
             }
             for o in result.outputs
         ],

@@ -35,6 +35,7 @@ class Settings:
     author: str = "briefgen"  # PDF metadata author: who prepares the briefs
     archival: bool = False  # PDF/A-3u (tagged) with the brief's Markdown and JSON attached
     stale_years: float = STALE_YEARS  # a brief's current figure this much older than a newer value is stale
+    pages: int | None = None  # briefs of at most this many PDF pages; 0: the full brief, whatever the profile says
 
     def merged(self, values: Mapping[str, Any], where: str = "option") -> Settings:
         """These settings with the given values (command-line options) over them; None means unset."""
@@ -87,6 +88,12 @@ def _paper(value: Any) -> str:
     return match
 
 
+def _pages(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise _Invalid(f"must be a whole number of pages (0 for the full brief), not '{value}'")
+    return value
+
+
 def _flag(value: Any) -> bool:
     if not isinstance(value, bool):
         raise _Invalid("must be true or false")
@@ -110,6 +117,7 @@ _VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "author": _text,
     "archival": _flag,
     "stale_years": _years,
+    "pages": _pages,
 }
 _PATHS = ("facts", "templates", "output")
 _OPTIONS = {"formats": "--format"}  # the option that sets a key, where its name differs

@@ -21,6 +21,7 @@ PROFILE_FIELDS = {
     "show_changes",
     "charts",
     "timeline",
+    "length",
 }
 SECTION_FIELDS = {"title", "topics", "kinds", "require_any", "from", "until"}
 KEY_POINT_FIELDS = {"count", "repeat_in_sections", "kinds"}
@@ -54,6 +55,7 @@ class Audience:
     show_changes: bool = False  # a section on what changed since the previous edition
     charts: bool = False  # draw series of two or more numeric values as figures
     timeline_salience: int = 0  # with 1-5: a timeline of dated events of at least this salience
+    pages: int | None = None  # length: {pages: N}: build this audience's brief to N pages unless told otherwise
     path: Path | None = None
 
     @property
@@ -176,6 +178,16 @@ def _weights(raw: dict[str, Any], line: int | None) -> dict[str, int]:
     return {str(k): v for k, v in weights.items()}
 
 
+def _pages(length: dict[str, Any], line: int | None) -> int | None:
+    """length: {pages: N}, a whole number of pages from 1 up."""
+    value = length.get("pages")
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise _Bad(line, f"length: 'pages' must be a whole number of pages, 1 or more, not '{value}'")
+    return value
+
+
 def _profile(name: str, path: Path) -> Audience:
     """Read and validate one profile file; raise _Bad at the first thing wrong."""
     try:
@@ -197,6 +209,7 @@ def _profile(name: str, path: Path) -> Audience:
     key_points = _mapping(raw, "key_points", lines.get("key_points"), KEY_POINT_FIELDS)
     kp_line = line_of(key_points, lines.get("key_points"))
     timeline = _mapping(raw, "timeline", lines.get("timeline"), {"min_salience"})
+    length = _mapping(raw, "length", lines.get("length"), {"pages"})
     return Audience(
         name=name,
         title=_text(raw, "title", lines.get("title"), name.title()),
@@ -210,6 +223,7 @@ def _profile(name: str, path: Path) -> Audience:
         show_changes=_flag(raw, "show_changes", lines.get("show_changes")),
         charts=_flag(raw, "charts", lines.get("charts")),
         timeline_salience=_count(timeline, "min_salience", line_of(timeline, lines.get("timeline")), 0, top=5),
+        pages=_pages(length, line_of(length, lines.get("length"))),
         path=path,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
@@ -89,6 +90,7 @@ class Series:
     points: tuple[tuple[float, float], ...] = ()  # (decimal year, value) when the series can be charted
     caption: Caption | None = None
     figure: int = 0
+    omitted: int = 0  # older rows a short brief leaves out of the table
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,22 @@ class Section:
     def empty(self) -> bool:
         return not (self.paragraphs or self.series or self.judgements)
 
+    @property
+    def judgement_paragraphs(self) -> tuple[tuple[Sentence, ...], ...]:
+        """The judgements in paragraphs: one source's run at a time, at most PARAGRAPH_MAX sentences each.
+
+        `choose` orders judgements source by source, so a paragraph reads as one source's view.
+        """
+        paragraphs: list[list[Sentence]] = []
+        for sentence in self.judgements:
+            current = paragraphs[-1] if paragraphs else None
+            same = current is not None and source_of(current[-1].fact) == source_of(sentence.fact)
+            if current is not None and same and len(current) < PARAGRAPH_MAX:
+                current.append(sentence)
+            else:
+                paragraphs.append([sentence])
+        return tuple(tuple(p) for p in paragraphs)
+
 
 @dataclass(frozen=True)
 class Changes:
@@ -116,6 +134,23 @@ class Changes:
     since: str
     added: tuple[Sentence, ...]
     removed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Length:
+    """A brief cut to a page budget: how many pages, and how much of the full brief it leaves out."""
+
+    pages: int
+    left_out: int  # statements of the full brief this one does not carry
+    full_brief: str  # the full brief's file name without its extension: 'defence-brief'
+
+    @property
+    def pages_words(self) -> str:
+        """'two-page', as the closing line says it."""
+        return f"{PAGE_WORDS.get(self.pages, str(self.pages))}-page"
+
+
+PAGE_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
 
 
 @dataclass(frozen=True)
@@ -134,6 +169,7 @@ class Brief:
     timeline: tuple[TimelineRow, ...] = ()
     disagreements: tuple[Series, ...] = ()  # clashes of measures not already shown as a series
     disputed_measures: int = 0  # every measure on which the cited sources disagree
+    length: Length | None = None  # set when the brief is cut to a page budget
 
     @property
     def sentences(self) -> list[Sentence]:
@@ -166,6 +202,11 @@ def matches(spec: SectionSpec, fact: Fact) -> bool:
         return False
     year = when.sort_key[0]  # a qualified date sorts inside its span: "late 1970s" is after 1976
     return (spec.year_from is None or year >= spec.year_from) and (spec.year_until is None or year <= spec.year_until)
+
+
+def source_of(fact: Fact) -> str:
+    """The source a fact is first drawn from: judgements are grouped by it."""
+    return fact.evidence[0].source if fact.evidence else ""
 
 
 def chronological(fact: Fact) -> tuple:
@@ -227,10 +268,11 @@ def paragraphs_of(facts: list[Fact]) -> list[list[Fact]]:
 class _Numbering:
     """Hands out note numbers in reading order and knows which sources were cited before."""
 
-    def __init__(self, base: FactBase):
+    def __init__(self, base: FactBase, short: bool = False):
         self.base = base
         self.notes: list[Note] = []
         self.cited: list[str] = []
+        self.short = short  # a short brief's notes cite short references: the full ones are in its source list
 
     def citations_again(self, fact: Fact) -> list[Citation]:
         """Citations of a fact whose sources are all cited already: short references."""
@@ -250,6 +292,7 @@ class _Numbering:
             first = anchor.source not in self.cited
             if first:
                 self.cited.append(anchor.source)
+            first = first and not self.short
             source = self.base.sources[anchor.source]
             citations.append(Citation(source=source, locator=anchor.locator, quote=ev.quote, first=first))
         return Sentence(fact=fact, note=self.note(fact, tuple(citations)))
@@ -304,6 +347,7 @@ class SectionChoice:
     prose: tuple[Fact, ...]  # in base order; in date order and paragraphs once numbered
     series: tuple[MetricGroup, ...]
     judgements: tuple[Fact, ...]
+    series_cut: tuple[int, ...] = ()  # per series: older rows a short brief leaves out (none if empty)
 
 
 @dataclass(frozen=True)
@@ -319,6 +363,7 @@ class Choice:
     disagreements: tuple[tuple[MetricGroup, tuple[Fact, ...]], ...]  # clashes of measures shown in no series
     disputed_measures: int
     facts: tuple[Fact, ...]  # every fact the brief carries: key points, then the rest in base order
+    length: Length | None = None  # set by a step that cut the brief to a page budget
 
 
 def select(
@@ -399,9 +444,15 @@ def section_choices(
 
 
 def _section_choice(title: str, facts: list[Fact], series: tuple[MetricGroup, ...]) -> SectionChoice:
-    """Prose in base order; judgements (assessments) most salient first, then as they stand in the files."""
+    """Prose in base order; judgements (assessments) source by source, most salient first.
+
+    A source's judgements stand together, so their paragraphs read as one source's view; the sources
+    come in the order of their most salient judgement.
+    """
     prose = tuple(f for f in facts if f.kind != "assessment")
     judged = sorted((f for f in facts if f.kind == "assessment"), key=lambda f: (-f.salience, f.file, f.line))
+    first = {src: i for i, src in reversed(list(enumerate(source_of(f) for f in judged)))}
+    judged.sort(key=lambda f: first[source_of(f)])  # stable: salience order within a source
     return SectionChoice(title=title, prose=prose, series=series, judgements=tuple(judged))
 
 
@@ -433,7 +484,7 @@ def number(
     previous: tuple[dict[str, str], str] | None = None,
 ) -> Brief:
     """Number the notes of a chosen brief in reading order and cite each source in full the first time."""
-    numbering = _Numbering(base)
+    numbering = _Numbering(base, short=choice.length is not None)
     key_points = tuple(numbering.sentence(f) for f in choice.key_points)
     changes = _changes(choice, numbering, previous) if previous is not None else None
     figures: list[int] = []  # the numbers of the figures drawn so far
@@ -456,6 +507,7 @@ def number(
         timeline=timeline,
         disagreements=disagreements,
         disputed_measures=choice.disputed_measures,
+        length=choice.length,
     )
 
 
@@ -473,7 +525,11 @@ def _section(
 ) -> Section:
     """One section numbered: its paragraphs, then its series (and figures), then its judgements."""
     paragraphs = tuple(tuple(numbering.sentence(f) for f in p) for p in paragraphs_of(list(choice.prose)))
-    series = tuple(_series(g, metric_label(g.metric, labels), numbering, audience, figures) for g in choice.series)
+    cuts = choice.series_cut or (0,) * len(choice.series)
+    series = tuple(
+        dataclasses.replace(_series(g, metric_label(g.metric, labels), numbering, audience, figures), omitted=cut)
+        for g, cut in zip(choice.series, cuts, strict=True)
+    )
     judgements = tuple(numbering.sentence(f) for f in choice.judgements)
     return Section(title=choice.title, paragraphs=paragraphs, series=series, judgements=judgements)
 

@@ -29,6 +29,7 @@ from briefgen.render.formats import PAPERS, formats_problem, output_name, paper_
 if TYPE_CHECKING:  # loading, checking, selecting and PDF are imported when a build has work to do
     from briefgen.brief.selection import Brief
     from briefgen.factbase.loading import FactBase
+    from briefgen.publish.fit import Fitted
     from briefgen.render.pdf import PdfJob, PdfOptions
 
 
@@ -53,6 +54,7 @@ class BuildRequest:
     lock_timeout: float = 600.0
     stale_years: float = STALE_YEARS
     jobs: int = 0  # processes for PDF rendering; 0: one per core
+    pages: int | None = None  # at most N PDF pages per brief; None: each profile's length; 0: full briefs
 
 
 @dataclass
@@ -62,6 +64,13 @@ class Output:
     path: Path
     status: str  # built | up to date
     seconds: float = 0.0
+    pages: int | None = None  # the page budget of a short brief
+    renders: int = 0  # PDF renders the fit to the page budget took (0: not fitted)
+
+    @property
+    def edition(self) -> str:
+        """The manifest's key for this brief's editions: a short brief's are not the full one's."""
+        return f"{self.audience}-{self.pages}p" if self.pages else self.audience
 
 
 @dataclass
@@ -85,6 +94,7 @@ class Job:
     pdf: PdfJob | None = None  # rendered in a worker process
     facts: dict[str, str] = field(default_factory=dict)
     extras: dict[str, bytes] = field(default_factory=dict)  # files written beside the output (figures)
+    warned: tuple[str, ...] = ()  # what WeasyPrint warned when the job was rendered while planning (a fit)
 
 
 def brief_date(explicit: datetime.date | None = None) -> datetime.date:
@@ -103,7 +113,14 @@ def brief_date(explicit: datetime.date | None = None) -> datetime.date:
 FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
 
 
-def fingerprint(request: BuildRequest, prepared: datetime.date) -> str:
+def pages_for(request: BuildRequest, audience: Audience) -> int | None:
+    """The page budget of an audience's brief: the request's (0: none), else the profile's length, else none."""
+    if request.pages is None:
+        return audience.pages
+    return request.pages or None
+
+
+def fingerprint(request: BuildRequest, prepared: datetime.date, short: bool = False) -> str:
     """A hash of every input file and option: when it matches the last build, nothing can have changed."""
     options = [
         __version__,
@@ -117,9 +134,10 @@ def fingerprint(request: BuildRequest, prepared: datetime.date) -> str:
         ",".join(request.formats),
         # What a build accepts: a --strict run after a lenient one must judge the warnings again.
         f"strict={request.strict},strict_pdf={request.strict_pdf},stale_years={request.stale_years!r}",
+        f"pages={request.pages}",
     ]
     skip: tuple[str, ...] = FONT_SUFFIXES  # only a PDF reads fonts
-    if "pdf" in request.formats:
+    if "pdf" in request.formats or short:  # a short brief's selection is measured on its PDF, in any format
         options.append(weasyprint_release())
         skip = ()
     inputs = tree_digest([request.facts, SHIPPED_TEMPLATES], skip)
@@ -160,7 +178,8 @@ def figure_files(brief: Brief) -> dict[str, bytes]:
         return {}
     from briefgen.render.charts import figure_name, series_svg
 
-    return {figure_name(brief.audience.name, s.figure): series_svg(s).encode("utf-8") for s in brief.figures}
+    pages = brief.length.pages if brief.length else None
+    return {figure_name(brief.audience.name, s.figure, pages): series_svg(s).encode("utf-8") for s in brief.figures}
 
 
 def _plan_pdf(brief: Brief, request: BuildRequest, out: Output) -> Job:
@@ -223,17 +242,66 @@ def plan(request: BuildRequest, base: FactBase, prepared: datetime.date, manifes
     from briefgen.factbase.metrics import metric_labels
 
     labels = metric_labels(request.facts)
+    audiences = [load_audience(name, request.templates) for name in request.audiences]
+    fits = _fits(request, base, prepared, labels, audiences)
     jobs = []
-    for name in request.audiences:
-        audience = load_audience(name, request.templates)
-        brief = _brief_for(base, audience, prepared, labels, request, manifest)
+    for audience in audiences:
+        name, pages, fitted = audience.name, pages_for(request, audience), fits.get(audience.name)
+        if fitted is None:
+            brief = _brief_for(base, audience, prepared, labels, request, manifest)
+        else:
+            brief = _short_brief(base, audience, prepared, labels, fitted.keep, pages)
         facts = {f.id: f.statement for f in brief.facts}
         for fmt in request.formats:
-            out = Output(name, fmt, request.output / output_name(name, fmt), "built")
-            job = _plan_markdown(brief, request, out) if fmt == "md" else _plan_pdf(brief, request, out)
+            out = Output(name, fmt, request.output / output_name(name, fmt, pages), "built", pages=pages)
+            if fitted is not None:
+                out.renders, out.seconds = fitted.renders, fitted.seconds if fmt == "pdf" else 0.0
+            if fmt == "md":
+                job = _plan_markdown(brief, request, out)
+            elif fitted is None:
+                job = _plan_pdf(brief, request, out)
+            else:
+                job = _fitted_pdf(brief, request, out, fitted.pdf, fitted.warnings)
             job.facts = facts
             jobs.append(job)
     return jobs
+
+
+def _fits(
+    request: BuildRequest, base: FactBase, prepared: datetime.date, labels: dict[str, str], audiences: list[Audience]
+) -> dict[str, Fitted]:
+    """Fit every audience with a page budget to it, on its PDF; in worker processes when there are several."""
+    short = [(a, pages) for a in audiences if (pages := pages_for(request, a))]
+    if not short:
+        return {}
+    import weasyprint  # noqa: F401 - imported once here, inherited by forked workers
+
+    from briefgen.common.parallel import each_in_worker
+    from briefgen.publish.fit import fit
+
+    options = pdf_options(request)
+
+    def fit_one(item: tuple[Audience, int]) -> Fitted:
+        return fit(base, item[0], item[1], options, prepared, labels)
+
+    found = each_in_worker(short, fit_one, request.jobs, name=lambda item: item[0].name)
+    return {audience.name: fitted for (audience, _pages), fitted in found}
+
+
+def _short_brief(
+    base: FactBase, audience: Audience, prepared: datetime.date, labels: dict[str, str], keep: int, pages: int | None
+) -> Brief:
+    from briefgen.brief.selection import choose
+    from briefgen.publish.fit import short_brief
+
+    assert pages, "a short brief has a page budget"
+    return short_brief(choose(base, audience), base, audience, keep, pages, prepared, labels)
+
+
+def _fitted_pdf(brief: Brief, request: BuildRequest, out: Output, pdf: bytes, warned: tuple[str, ...]) -> Job:
+    """The PDF a fit rendered (and checked) is the output: its key is the key of the job that made it."""
+    job = _plan_pdf(brief, request, out)
+    return Job(out, job.key, render=lambda: pdf, warned=warned)
 
 
 def _needs_build(job: Job, manifest: dict[str, Any], force: bool) -> bool:
@@ -261,6 +329,7 @@ def _render_all(
     for job in jobs:
         if job.render is not None:
             rendered[job.output.path.name] = job.render()
+            warnings += [Problem(job.output.path.name, None, None, f"WeasyPrint: {w}", "warning") for w in job.warned]
     if not pdf_jobs:
         return rendered, warnings
     import weasyprint  # noqa: F401 - imported once here, inherited by forked workers
@@ -296,10 +365,10 @@ def _record(
                     "key": job.key,
                     "sha256": sha256_bytes(data[name]),
                 }
-        previous = audiences.get(job.output.audience)
+        previous = audiences.get(job.output.edition)
         if previous and previous.get("facts") == job.facts:
             continue
-        audiences[job.output.audience] = {
+        audiences[job.output.edition] = {
             "edition": prepared.isoformat(),
             "facts": job.facts,
             "baseline": previous.get("facts") if previous else None,
@@ -311,10 +380,10 @@ def _record(
 def _changes_of(jobs: list[Job], manifest: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
     found = {}
     for job in jobs:
-        before = manifest.get("audiences", {}).get(job.output.audience, {}).get("facts")
-        if before is None or job.output.audience in found:
+        before = manifest.get("audiences", {}).get(job.output.edition, {}).get("facts")
+        if before is None or job.output.edition in found:
             continue
-        found[job.output.audience] = {
+        found[job.output.edition] = {
             "added": sorted(set(job.facts) - set(before)),
             "removed": sorted(set(before) - set(job.facts)),
             "changed": sorted(k for k in set(job.facts) & set(before) if job.facts[k] != before[k]),
@@ -374,14 +443,15 @@ def build(request: BuildRequest, progress: Callable[[str], None] = lambda _msg: 
         raise UsageError(f"the formats {problem}")
     if paper_named(request.paper) != request.paper:
         raise UsageError(f"the paper must be one of {', '.join(PAPERS)}, not '{request.paper}'")
-    for name in request.audiences:
-        load_audience(name, request.templates)
+    budgets = {name: pages_for(request, load_audience(name, request.templates)) for name in request.audiences}
     prepared = brief_date(request.prepared)
     _check_date(prepared, request.formats)
     with terminate_as_exit(), build_lock(request.output, request.lock_timeout):
         manifest = read_manifest(request.output)
-        fp = fingerprint(request, prepared)
-        expected = [(a, f, request.output / output_name(a, f)) for a in request.audiences for f in request.formats]
+        fp = fingerprint(request, prepared, short=any(budgets.values()))
+        expected = [
+            (a, f, request.output / output_name(a, f, budgets[a])) for a in request.audiences for f in request.formats
+        ]
         if not request.force and manifest.get("fingerprint") == fp and _all_current(manifest, expected):
             return BuildResult([Output(a, f, p, "up to date") for a, f, p in expected])
         from briefgen.check.gate import load_checked

@@ -62,5 +62,7 @@ def chart_alt(series: Series) -> str:
     )
 
 
-def figure_name(audience: str, number: int) -> str:
-    return f"{audience}-brief-figure-{number}.svg"
+def figure_name(audience: str, number: int, pages: int | None = None) -> str:
+    from briefgen.render.formats import brief_stem
+
+    return f"{brief_stem(audience, pages)}-figure-{number}.svg"

@@ -6,9 +6,17 @@ FORMATS = ("md", "pdf")
 PAPERS = ("A4", "Letter")
 
 
-def output_name(audience: str, fmt: str) -> str:
-    """The file an audience's brief in one format is written to: 'defence-brief.pdf'."""
-    return f"{audience}-brief.{fmt}"
+def output_name(audience: str, fmt: str, pages: int | None = None) -> str:
+    """The file an audience's brief in one format is written to: 'defence-brief.pdf'.
+
+    A brief cut to N pages is 'defence-brief-2p.pdf', so a short and a full brief live side by side.
+    """
+    return f"{brief_stem(audience, pages)}.{fmt}"
+
+
+def brief_stem(audience: str, pages: int | None = None) -> str:
+    """The name of an audience's brief without its extension: 'defence-brief', 'defence-brief-2p'."""
+    return f"{audience}-brief-{pages}p" if pages else f"{audience}-brief"
 
 
 def paper_named(name: object) -> str | None:

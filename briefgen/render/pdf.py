@@ -198,12 +198,13 @@ def pdf_html(brief: Brief, options: PdfOptions) -> str:
 
 def make_job(brief: Brief, options: PdfOptions) -> PdfJob:
     attachments: tuple[tuple[str, str, str], ...] = ()
+    pages = brief.length.pages if brief.length else None
     if options.archival:
         markdown = render(brief, "md", options.templates)
         data = json.dumps(brief_json(brief), indent=2, ensure_ascii=False)
         attachments = (
-            (output_name(brief.audience.name, "md"), "The brief in Markdown", markdown),
-            (output_name(brief.audience.name, "json"), "The brief's facts, sources and notes", data),
+            (output_name(brief.audience.name, "md", pages), "The brief in Markdown", markdown),
+            (output_name(brief.audience.name, "json", pages), "The brief's facts, sources and notes", data),
         )
     return PdfJob(
         name=brief.audience.name,

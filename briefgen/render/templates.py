@@ -225,10 +225,10 @@ def chart_alt(series: Any) -> str:
     return alt(series)
 
 
-def figure_name(audience: str, number: int) -> str:
+def figure_name(audience: str, number: int, pages: int | None = None) -> str:
     from briefgen.render.charts import figure_name as name
 
-    return name(audience, number)
+    return name(audience, number, pages)
 
 
 PRINTABLE = (str, int, float, datetime.date, jinja2.Undefined)
@@ -271,7 +271,9 @@ def make_environment(user_templates: Path | None, fmt: str) -> sandbox.BriefSand
         source_summary=expects("source_summary", Brief)(brief_source_summary),
         figure_name=expects("figure_name", Brief, Series)(
             # briefgen's own file name, a link target: nothing to escape
-            lambda brief, series: Safe(figure_name(brief.audience.name, series.figure))
+            lambda brief, series: Safe(
+                figure_name(brief.audience.name, series.figure, brief.length.pages if brief.length else None)
+            )
         ),
     )
     env.filters["raw"] = lambda v: Safe(v)
