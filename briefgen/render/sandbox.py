@@ -23,6 +23,7 @@ import time
 import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -333,6 +334,20 @@ class BriefSandbox(ImmutableSandboxedEnvironment):
                     raise limit(f"the brief is over the template limit of {MAX_OUTPUT:,} characters")
                 parts.append(part)
         return "".join(parts)
+
+
+class ContainedLoader(jinja2.FileSystemLoader):
+    """Templates from one directory, none through a link out of it: a template pack holding
+    `key.j2 -> ~/.ssh/id_rsa` would otherwise print the key into a brief (the PDF fetcher refuses the same)."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        root = Path(self.searchpath[0]).resolve()
+        if not Path(filename).resolve().is_relative_to(root):
+            raise SecurityError(
+                f"template '{template}' is a link out of the templates directory {root}; copy the file in"
+            )
+        return source, filename, uptodate
 
 
 def describe(obj: Any) -> str:
