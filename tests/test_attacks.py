@@ -351,3 +351,79 @@ def test_ordinary_replace_join_translate_and_format_still_render(base: Path, tmp
     assert result.exit_code == 0, result.stderr
     text = (out / "defence-brief.md").read_text(encoding="utf-8")
     assert "a to b a/b x, y p; q 7\\|z 2.2% AAb" in text  # spaces folded, the bar escaped
+
+
+def test_a_template_linked_from_outside_the_templates_directory_is_refused(base: Path, tmp_path: Path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("PRIVATE KEY of the user", encoding="utf-8")
+    directory = _user_template(
+        tmp_path, '{% extends "!default/brief.md.j2" %}{% block title %}{% include "key.j2" %}{% endblock %}'
+    )
+    (directory / "key.j2").symlink_to(secret)
+    result = _build(base, directory, tmp_path / "out")
+    one_line_error(result, 1, "brief.md.j2:1: template 'key.j2' is a link out of the templates directory")
+    assert "PRIVATE KEY" not in result.stdout + result.stderr
+    (directory / "brief.md.j2").unlink()
+    (directory / "brief.md.j2").symlink_to(secret)  # the top template itself
+    one_line_error(_build(base, directory, tmp_path / "out"), 1, "template 'brief.md.j2' is a link out of")
+    assert not any((tmp_path / "out").glob("*.md"))
+
+
+# --- the output directory and the config ------------------------------------------------------------
+
+MANIFEST = ".briefgen-manifest.json"
+
+
+def _built(base: Path, out: Path):
+    return subprocess.run(
+        [sys.executable, "-m", "briefgen", "--facts", str(base), "build", "-a", "economic", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,  # a manifest that is a pipe was read with read_text(): it waited for ever
+        cwd=REPO,
+        env={**os.environ, "BRIEFGEN_CACHE_DIR": "off"},
+    )
+
+
+def test_a_manifest_that_is_a_pipe_is_not_waited_on(base: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    out.mkdir()
+    os.mkfifo(out / MANIFEST)
+    done = _built(base, out)
+    assert done.returncode == 0, done.stderr
+    assert (out / "economic-brief.md").is_file() and (out / MANIFEST).is_file()
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        '{"version": 1, "fingerprint": 5, "outputs": "x"}',
+        '{"version": 1, "outputs": {"economic-brief.md": 5}}',
+        '{"version": 1, "audiences": {"economic": {"facts": [1]}}}',
+        '{"version": 1, "audiences": {"economic": 5}}',
+        '{"version": 1, "outputs": {"../outside.md": {"sha256": "0"}}}',
+    ],
+)
+def test_a_manifest_of_another_shape_only_costs_a_full_build(base: Path, tmp_path: Path, manifest: str):
+    # A wrong shape was an AttributeError; a name like '../x' had briefgen hash files outside the
+    # directory, and carried the entry into every later manifest.
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / MANIFEST).write_text(manifest, encoding="utf-8")
+    result = run("--facts", base, "build", "-a", "economic", "--changes", "-o", out)
+    assert result.exit_code == 0, result.stderr
+    written = (out / MANIFEST).read_text(encoding="utf-8")
+    assert '"economic-brief.md"' in written and "outside" not in written
+
+
+@pytest.mark.parametrize(("where", "name"), [("option", "--marking"), ("config", "'marking'"), ("config", "'author'")])
+def test_a_marking_or_author_with_hidden_characters_is_a_usage_error(base: Path, tmp_path: Path, where: str, name: str):
+    # The handling marking is printed on every page of a PDF: it must read as it is.
+    if where == "option":
+        result = run("--facts", base, "build", "-a", "economic", "-o", tmp_path / "out", "--marking", "SECRET\u202e")
+    else:
+        key = name.strip("'")
+        (tmp_path / "briefgen.toml").write_text(f'[briefgen]\n{key} = "SECRET\\u202e"\n', encoding="utf-8")
+        result = run("--facts", base, "build", "-a", "economic", "-o", tmp_path / "out")
+    one_line_error(result, 2, f"{name} has an invisible or direction-changing character U+202E at position 7")
+    assert not (tmp_path / "out").exists()
