@@ -427,3 +427,25 @@ def test_a_marking_or_author_with_hidden_characters_is_a_usage_error(base: Path,
         result = run("--facts", base, "build", "-a", "economic", "-o", tmp_path / "out")
     one_line_error(result, 2, f"{name} has an invisible or direction-changing character U+202E at position 7")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("profile", "message"),
+    [
+        ('title: "Brief\u202e"\naudience: A\nsections:\n  - title: S\n    topics: [aid]\n', "x.yaml:1: 'title' has an"),
+        ('title: B\naudience: "A\u3164"\nsections:\n  - title: S\n    topics: [aid]\n', "x.yaml:2: 'audience' has an"),
+        (
+            'title: B\naudience: A\nsections:\n  - title: "Aid\u200b"\n    topics: [aid]\n',
+            "x.yaml:4: section title has an",
+        ),
+    ],
+)
+def test_hidden_characters_in_a_profile_fail_check_and_build(base: Path, tmp_path: Path, profile: str, message: str):
+    # A profile's titles are printed in the brief, as statements are: check passed them and the build printed them.
+    (tmp_path / "tp" / "audiences").mkdir(parents=True)
+    (tmp_path / "tp" / "audiences" / "x.yaml").write_text(profile, encoding="utf-8")
+    checked = run("--facts", base, "--templates", tmp_path / "tp", "check")
+    assert checked.exit_code == 1 and message + " invisible or direction-changing character" in checked.stdout
+    built = run("--facts", base, "--templates", tmp_path / "tp", "build", "-a", "x", "-o", tmp_path / "out")
+    one_line_error(built, 1, message)
+    assert not any((tmp_path / "out").glob("*.md"))
