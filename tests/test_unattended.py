@@ -204,7 +204,7 @@ def hold():
 """
 HOOKS = {
     # While the PDF renders: the brief's Markdown is ready, nothing is written yet.
-    "rendering": HOLD + "import briefgen.render.pdf as pdf\npdf.render_job = lambda job: hold()\n",
+    "rendering": HOLD + "import briefgen.render.pdf as pdf\npdf.render_job_warned = lambda job: hold()\n",
     # In the middle of the first atomic write: its temporary file holds the new bytes, not yet renamed.
     "writing": HOLD
     + "real_fsync = os.fsync\n"
