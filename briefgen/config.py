@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from briefgen.check import STALE_YEARS
+from briefgen.common.invisible import invisible_in
 from briefgen.errors import UsageError
 from briefgen.render.formats import PAPERS, formats_problem, paper_named
 
@@ -74,6 +75,10 @@ def _formats(value: Any) -> tuple[str, ...]:
 def _text(value: Any) -> str:
     if not isinstance(value, str):
         raise _Invalid("must be text")
+    # A marking or author printed in every PDF must read as it is: no hidden or reordered characters.
+    hidden = invisible_in(value, "text")
+    if hidden:
+        raise _Invalid(hidden.removeprefix("text "))
     return value
 
 

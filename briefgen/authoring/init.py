@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,7 +79,7 @@ class Initialised:
 
 def init_fact_base(root: Path, templates: Path) -> Initialised:
     """Create the fact base at root (which must not hold one) and, if absent, templates/audiences/general.yaml."""
-    if (root / "sources.yaml").exists():
+    if os.path.lexists(root / "sources.yaml"):
         raise UsageError(f"{root} already holds a fact base (sources.yaml); nothing was changed")
     if root.exists() and not root.is_dir():
         raise UsageError(f"{root} is a file, not a directory")
@@ -89,16 +90,31 @@ def init_fact_base(root: Path, templates: Path) -> Initialised:
         "exclusions.yaml": EXCLUSIONS,
         ".gitignore": GITIGNORE,
     }
-    clashes = [name for name in files if (root / name).exists()]
+    # lexists: a link to nowhere is in the way too; writing through it would create a file elsewhere.
+    clashes = [name for name in files if os.path.lexists(root / name)]
     if clashes:
         raise UsageError(f"{root / clashes[0]} already exists; init only creates a new fact base")
-    for directory in ("texts", "originals"):
-        (root / directory).mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (root / name).write_text(text, encoding="utf-8")
     profile = templates / "audiences" / "general.yaml"
-    if profile.exists():
-        return Initialised(root, None)
-    profile.parent.mkdir(parents=True, exist_ok=True)
-    profile.write_text(AUDIENCE, encoding="utf-8")
+    created: list[Path] = []
+    try:
+        for directory in ("texts", "originals"):
+            (root / directory).mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            _create(root / name, text, created)
+        if os.path.lexists(profile):
+            return Initialised(root, None)
+        profile.parent.mkdir(parents=True, exist_ok=True)
+        _create(profile, AUDIENCE, created)
+    except OSError as exc:
+        for path in created:  # a half-made fact base would make the next init refuse
+            path.unlink(missing_ok=True)
+        where = exc.filename or root
+        raise UsageError(f"cannot create the fact base {root}: {where}: {exc.strerror or exc}") from None
     return Initialised(root, profile)
+
+
+def _create(path: Path, text: str, created: list[Path]) -> None:
+    """Write a new file; mode "x" (O_EXCL) fails on anything already there, a symbolic link included."""
+    with path.open("x", encoding="utf-8") as handle:
+        created.append(path)
+        handle.write(text)

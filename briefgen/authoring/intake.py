@@ -16,7 +16,9 @@ from pathlib import Path
 import yaml
 
 from briefgen.authoring.readers_docs import READERS, Extracted
+from briefgen.common.files import FileRefused, read_regular, reason
 from briefgen.common.hashing import sha256_bytes
+from briefgen.common.invisible import invisible_in
 from briefgen.errors import SourceError, UsageError
 from briefgen.factbase.dates import DateError, parse_date
 from briefgen.factbase.sources import ID_RE, Source, load_sources
@@ -62,19 +64,26 @@ def _suffix(path: Path) -> str:
 
 
 def _read_document(path: Path) -> bytes:
-    if not path.is_file():
-        raise UsageError(f"{path}: no such file")
-    size = path.stat().st_size
-    if size > MAX_DOCUMENT_BYTES:
-        raise SourceError(f"{path}: {size:,} bytes is over the limit of {MAX_DOCUMENT_BYTES:,} bytes for a source")
-    return path.read_bytes()
+    """The document's bytes: a regular file (a pipe is never waited on) within the size limit."""
+    try:
+        return read_regular(path, MAX_DOCUMENT_BYTES)
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except FileRefused as exc:
+        if exc.size is None:
+            raise UsageError(f"{path}: {reason(exc)}; give the document itself") from None
+        raise SourceError(
+            f"{path}: {exc.size:,} bytes is over the limit of {MAX_DOCUMENT_BYTES:,} bytes for a source"
+        ) from None
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot be read: {reason(exc)}") from None
 
 
 def _new_id(request: AddRequest, extracted: Extracted, sources: dict[str, Source]) -> str:
     """The id asked for, else one made from the title or file name; an id in use is refused, never renamed."""
     if request.id is not None:
         if not ID_RE.match(request.id):
-            raise UsageError(f"--id '{request.id}': use lowercase letters, digits and hyphens")
+            raise UsageError(f"--id {request.id!r}: use lowercase letters, digits and hyphens")
         sid = request.id
     else:
         title = request.title or extracted.metadata.get("title", ("", ""))[0] or request.path.stem
@@ -116,7 +125,20 @@ def _metadata(request: AddRequest, extracted: Extracted) -> tuple[dict[str, str 
                 raise UsageError(f"--published '{request.published}': {exc}") from None
             del provenance["published"]  # the document's own date is unusable: unknown stays null
             values["published"] = None
+    _refuse_invisible(request, values, provenance)
     return values, provenance
+
+
+def _refuse_invisible(request: AddRequest, values: dict[str, str | None], provenance: dict[str, str]) -> None:
+    """Refuse metadata `check` would refuse (an invisible or direction-changing character), before anything
+    is written: registered, it would only fail the next check."""
+    for name, value in (*values.items(), ("type", request.type)):
+        message = invisible_in(value or "", name)
+        if message is None:
+            continue
+        if provenance.get(name, "command line") == "command line":
+            raise UsageError(f"--{name}: {message}")
+        raise SourceError(f"{request.path}: the document's {message} (from {provenance[name]}); give --{name}")
 
 
 def _entry(

@@ -165,7 +165,7 @@ def _pdf_metadata(reader: Any) -> dict[str, tuple[str, str]]:
 
 def read_pdf(data: bytes, path: Path) -> Extracted:
     from pypdf import PdfReader
-    from pypdf.errors import DependencyError, PdfReadError
+    from pypdf.errors import DependencyError, LimitReachedError, PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -174,7 +174,12 @@ def read_pdf(data: bytes, path: Path) -> Extracted:
         pages = [(page.extract_text() or "").strip("\n") for page in reader.pages]
     except DependencyError:  # AES encryption, even with an empty password, needs a further library
         raise SourceError(f"{path}: the PDF is encrypted; save an unprotected copy and add that") from None
-    except (PdfReadError, ValueError, KeyError, OSError) as exc:  # a damaged or truncated file
+    except LimitReachedError:  # pypdf stops a stream that unpacks to more than it allows: a decompression bomb
+        raise SourceError(
+            f"{path}: a stream of this PDF unpacks to more than pypdf reads (a decompression bomb?); "
+            "save the pages you need as a new PDF and add that"
+        ) from None
+    except (PyPdfError, ValueError, KeyError, OSError) as exc:  # a damaged or truncated file
         raise SourceError(f"{path}: not a readable PDF ({exc})") from None
     lines: list[str] = []
     starts: list[int] = []
@@ -193,17 +198,51 @@ def read_pdf(data: bytes, path: Path) -> Extracted:
 # --- Word -----------------------------------------------------------------------------------------
 
 
+# What a Word document's XML may unpack to. A 1,000-page report's is about 20 MiB; a "zip bomb" of
+# a few hundred KiB unpacks to gigabytes, which python-docx would parse whole in memory.
+MAX_DOCX_XML_BYTES = 64 * 2**20
+
+
+def _refuse_zip_bomb(data: bytes, path: Path) -> None:
+    """Refuse a Word document whose XML parts unpack to more than MAX_DOCX_XML_BYTES, from the sizes its
+    zip directory declares (zipfile never unpacks a member beyond its declared size)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(i.file_size for i in archive.infolist() if not i.filename.startswith("word/media/"))
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise SourceError(f"{path}: not a readable Word document ({exc})") from None
+    if unpacked > MAX_DOCX_XML_BYTES:
+        raise SourceError(
+            f"{path}: its text unpacks to {unpacked:,} bytes, over the limit of {MAX_DOCX_XML_BYTES:,} "
+            "for a Word document (a zip bomb?); save it as PDF and add that"
+        )
+
+
+def _style_names(document: Any) -> Callable[[Any], str]:
+    """A paragraph -> its style's name, from one table of the document's styles: python-docx's own
+    `paragraph.style` searches the styles part for each paragraph (2 ms each, hours for a large file)."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    names = {style.style_id: style.name or "" for style in document.styles}
+    default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    fallback = (default.name or "") if default is not None else ""
+    return lambda paragraph: names.get(paragraph._p.style, fallback)
+
+
 def read_docx(data: bytes, path: Path) -> Extracted:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
+    _refuse_zip_bomb(data, path)
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise SourceError(f"{path}: not a readable Word document ({exc})") from None
+    style_of = _style_names(document)
     blocks = []
     for paragraph in document.paragraphs:
-        text, style = _one_line(paragraph.text), (paragraph.style.name if paragraph.style else "") or ""
+        text = _one_line(paragraph.text)
+        style = style_of(paragraph) if text else ""
         if not text or style.startswith("Caption"):
             continue  # captions are not the text's paragraphs
         heading = style.startswith(("Heading", "Title", "Subtitle"))

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from briefgen.common.invisible import invisible_in
 from briefgen.common.paths import SHIPPED_TEMPLATES, templates_problem
 from briefgen.errors import Problem, TemplateError, UsageError
 from briefgen.factbase.facts import KINDS
@@ -94,7 +95,15 @@ def _text(raw: dict[str, Any], key: str, line: int | None, default: str) -> str:
         return default
     if not isinstance(value, str):
         raise _Bad(line, f"'{key}' must be text, not {type(value).__name__}")
+    _refuse_invisible(value, f"'{key}'", line)
     return value
+
+
+def _refuse_invisible(text: str, what: str, line: int | None) -> None:
+    """A profile's titles are printed in the brief: the one class of hidden characters is refused here too."""
+    hidden = invisible_in(text, what)
+    if hidden:
+        raise _Bad(line, hidden)
 
 
 def _flag(raw: dict[str, Any], key: str, line: int | None) -> bool:
@@ -155,6 +164,7 @@ def _section(raw: Any, line: int | None) -> SectionSpec:
     line = line_of(raw, line)
     if not isinstance(raw, dict) or not isinstance(raw.get("title"), str):
         raise _Bad(line, "each section must be a mapping with a 'title' (text)")
+    _refuse_invisible(raw["title"], "section title", line)
     unknown = sorted(str(k) for k in raw.keys() - SECTION_FIELDS)
     if unknown:
         raise _Bad(

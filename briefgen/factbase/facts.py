@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -135,6 +136,15 @@ def load_topics(base: Path) -> tuple[Topics, list[Problem]]:
     return topics, problems
 
 
+def _finite(value: int | float) -> float | None:
+    """value as a float, or None if it has no finite one (inf, NaN, an int past 1.8e308)."""
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 class _FactParser:
     """Turn one raw mapping into a Fact, collecting problems instead of stopping at the first."""
 
@@ -225,7 +235,10 @@ class _FactParser:
         if not (isinstance(metric, str) and ID_RE.match(metric)):
             self.problem("quantity: needs a 'metric' (a lowercase-hyphenated name)")
             return None
-        number = value if isinstance(value, str) else float(value)
+        number = value if isinstance(value, str) else _finite(value)
+        if number is None:  # .inf, .nan, or an integer of hundreds of digits: no figure a source gives
+            self.problem(f"quantity: 'value' must be a finite number, not {str(value)[:20]}")
+            return None
         return Quantity(value=number, unit=unit, metric=metric, approximate=bool(raw.get("approximate", False)))
 
     def date_basis(self) -> DateBasis | None:

@@ -106,7 +106,8 @@ class _Loader(_BaseLoader):
             return self.yaml_constructors[tag](self, node)
         except ValueError:
             line = node.start_mark.line + 1
-            raise YamlProblem(line, f"'{node.value}' is not a valid number; put it in quotes if it is text") from None
+            shown = node.value if len(node.value) <= 40 else f"{node.value[:40]}…"  # 5,000 digits: one short line
+            raise YamlProblem(line, f"'{shown}' is not a valid number; put it in quotes if it is text") from None
 
     def enter(self, node: yaml.Node) -> None:
         """Count one more level of nesting; refuse documents deeper than any fact file needs, which

@@ -42,7 +42,8 @@ SOURCE_FIELDS = {
 # Not plain text: parsed on their own.
 _STRUCTURED_FIELDS = {"published", "page_starts", "body", "retrieved", "provenance", "called"}
 REQUIRED_SOURCE_FIELDS = {"id", "type", "path", "sha256"}
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# \Z, not $: "$" also matches before a final newline, and an id "x\n" would name a file "texts/x\n.txt".
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from briefgen.common.files import read_regular
 from briefgen.common.parallel import keep_from_workers, release_from_workers, signals_held
 from briefgen.errors import BuildError, PartlyPublished
 
@@ -335,13 +336,47 @@ def write_atomic(path: Path, data: bytes) -> None:
     publish(path.parent, {path.name: data})
 
 
+MAX_MANIFEST_BYTES = 64 * 2**20  # a manifest names a few files per audience: kilobytes
+
+
 def read_manifest(directory: Path) -> dict[str, Any]:
-    """The record of the last build in this directory; empty when missing or unreadable."""
+    """The record of the last build in this directory; empty when missing, unreadable or of another shape
+    (a pipe is never waited on; a damaged or planted manifest only costs a full build)."""
     try:
-        data = json.loads((directory / MANIFEST_NAME).read_text(encoding="utf-8"))
+        data = json.loads(read_regular(directory / MANIFEST_NAME, MAX_MANIFEST_BYTES).decode("utf-8"))
     except (OSError, ValueError):
         return {}
-    return data if isinstance(data, dict) and data.get("version") == 1 else {}
+    return data if _sound_manifest(data) else {}
+
+
+def _text_map(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+
+
+def _sound_output(name: Any, entry: Any) -> bool:
+    """A plain file name in the directory (a manifest naming '../x' or '/dev/zero' would have briefgen
+    read files outside it), recorded with text fields."""
+    plain = isinstance(name, str) and name not in ("", ".", "..") and "/" not in name and "\0" not in name
+    return plain and _text_map(entry)
+
+
+def _sound_audience(record: Any) -> bool:
+    if not (isinstance(record, dict) and _text_map(record.get("facts", {}))):
+        return False
+    return record.get("baseline") is None or _text_map(record["baseline"])
+
+
+def _sound_manifest(data: Any) -> bool:
+    """Whether data has the shape briefgen writes: {"version": 1, "outputs": {name: {...}}, "audiences": ...}."""
+    if not (isinstance(data, dict) and data.get("version") == 1):
+        return False
+    outputs, audiences = data.get("outputs", {}), data.get("audiences", {})
+    return (
+        isinstance(outputs, dict)
+        and all(_sound_output(name, entry) for name, entry in outputs.items())
+        and isinstance(audiences, dict)
+        and all(_sound_audience(record) for record in audiences.values())
+    )
 
 
 def manifest_bytes(manifest: dict[str, Any]) -> bytes:

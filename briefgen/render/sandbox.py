@@ -23,6 +23,7 @@ import time
 import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -105,24 +106,39 @@ def check_size(value: Any) -> Any:
     return value
 
 
-def check_format(fmt: Any, style: str = "%") -> None:
-    """Refuse a %-format (style "%") or {}-format (style "{") whose width or precision would make a huge string."""
+def check_format(fmt: Any, style: str = "%", args: Any = ()) -> None:
+    """Refuse a %-format (style "%") or {}-format (style "{") whose width or precision would make a huge
+    string, or whose fields, each filled with the longest of args, would (`("{0}" * 1000).format(big)`)."""
     if not isinstance(fmt, str):
         return
+    fields = 0
     numbers: list[str] = []
     if style == "%":
         numbers = [n for spec in _PERCENT_SPEC.finditer(fmt) for n in spec.groups() if n]
+        fields = fmt.count("%")
     else:
         try:
-            specs = [spec for _, _, spec, _ in string.Formatter().parse(fmt) if spec]
+            parsed = list(string.Formatter().parse(fmt))
         except ValueError:
             return  # not a {}-format; the call itself will say what is wrong
+        specs = [spec for _, _, spec, _ in parsed if spec]
+        fields = sum(field is not None for _, field, _, _ in parsed)
         if any("{" in spec for spec in specs):
             raise limit("nested replacement fields in a format are not allowed in templates")
         numbers = [n for spec in specs for n in re.findall(r"\d+", spec)]
     for number in numbers:
         if number == "*" or int(number) > MAX_WIDTH:
             raise limit(f"format width '{number}' is over the template limit of {MAX_WIDTH:,}")
+    longest = max((n for n in map(_sized, _members(args)) if n is not None), default=0)
+    if fields and len(fmt) + fields * longest + sum(map(int, numbers)) > MAX_VALUE:
+        raise limit(f"formatting {fields:,} fields of up to {longest:,} characters is over the template limit")
+
+
+def _members(args: Any) -> list[Any]:
+    """The values a format fills its fields from: a tuple's items, a mapping's values, or the one value."""
+    if isinstance(args, (tuple, list)):
+        return list(args)
+    return list(args.values()) if isinstance(args, dict) else [args]
 
 
 def check_amplifier(name: str, value: Any, params: tuple[Any, ...]) -> None:
@@ -136,7 +152,27 @@ def check_amplifier(name: str, value: Any, params: tuple[Any, ...]) -> None:
         if widths and max(widths) * (value.count("\n") + 1) > MAX_VALUE:
             raise limit(f"indenting is over the template limit of {MAX_VALUE:,} characters")
     if name == "format":
-        check_format(value, "%")  # Jinja's format filter is the % operator
+        check_format(value, "%", params)  # Jinja's format filter is the % operator
+    if name == "replace" and isinstance(value, str):
+        check_replace(value, params)
+    if name == "translate" and isinstance(value, str) and params and isinstance(params[0], dict):
+        longest = max((n for n in map(_sized, params[0].values()) if n is not None), default=1)
+        if len(value) * longest > MAX_VALUE:
+            raise limit(f"translating is over the template limit of {MAX_VALUE:,} characters")
+
+
+def check_replace(value: str, params: tuple[Any, ...]) -> None:
+    """Refuse a replace whose result would be over MAX_VALUE (`("x" * 10**7).replace("x", "x" * 100)`)."""
+    if len(params) < 2 or not (isinstance(params[0], str) and isinstance(params[1], str)):
+        return
+    old, new = params[0], params[1]
+    if len(new) <= len(old):
+        return
+    times = value.count(old) if old else len(value) + 1
+    if len(params) > 2 and isinstance(params[2], int) and params[2] >= 0:
+        times = min(times, params[2])
+    if len(value) + times * (len(new) - len(old)) > MAX_VALUE:
+        raise limit(f"replacing {times:,} times is over the template limit of {MAX_VALUE:,} characters")
 
 
 def bounded_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
@@ -155,8 +191,12 @@ def bounded_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def check_join(items: Any, params: tuple[Any, ...]) -> None:
+    """Refuse a join whose separators and items together would be over MAX_VALUE characters."""
     sep = next((p for p in params if isinstance(p, str)), "")
-    if isinstance(items, (list, tuple)) and len(sep) * len(items) > MAX_VALUE:
+    if not isinstance(items, (list, tuple)):
+        return
+    total = len(sep) * len(items) + sum(n for n in map(_sized, items) if n is not None)
+    if total > MAX_VALUE:
         raise limit(f"joining {len(items):,} items is over the template limit of {MAX_VALUE:,} characters")
 
 
@@ -181,7 +221,7 @@ def check_binop(op: str, left: Any, right: Any) -> None:
         if (_sized(left) or 0) + (_sized(right) or 0) > MAX_VALUE:
             raise limit(f"a sum of sequences over the template limit of {MAX_VALUE:,} characters or items")
     if op == "%":
-        check_format(left)
+        check_format(left, "%", right)
 
 
 class BoundedCodeGenerator(CodeGenerator):
@@ -269,6 +309,10 @@ class BriefSandbox(ImmutableSandboxedEnvironment):
         check_amplifier(name, getattr(obj, "__self__", None), args + tuple(kwargs.values()))
         if name == "join" and isinstance(getattr(obj, "__self__", None), str) and args:
             check_join(args[0], (obj.__self__,))
+        # str.format, wrapped by Jinja: its fields are filled from args
+        fmt = getattr(getattr(obj, "__wrapped__", None), "__self__", None)
+        if isinstance(fmt, str):
+            check_format(fmt, "{", args + tuple(kwargs.values()))
         nested = isinstance(obj, (Macro, LoopContext, BlockReference))
         if nested and self.depth >= MAX_DEPTH:
             raise limit(f"macro calls nested more than {MAX_DEPTH} deep (a macro that calls itself without end?)")
@@ -290,6 +334,20 @@ class BriefSandbox(ImmutableSandboxedEnvironment):
                     raise limit(f"the brief is over the template limit of {MAX_OUTPUT:,} characters")
                 parts.append(part)
         return "".join(parts)
+
+
+class ContainedLoader(jinja2.FileSystemLoader):
+    """Templates from one directory, none through a link out of it: a template pack holding
+    `key.j2 -> ~/.ssh/id_rsa` would otherwise print the key into a brief (the PDF fetcher refuses the same)."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        root = Path(self.searchpath[0]).resolve()
+        if not Path(filename).resolve().is_relative_to(root):
+            raise SecurityError(
+                f"template '{template}' is a link out of the templates directory {root}; copy the file in"
+            )
+        return source, filename, uptodate
 
 
 def describe(obj: Any) -> str:

@@ -252,7 +252,7 @@ def make_environment(user_templates: Path | None, fmt: str) -> sandbox.BriefSand
     shipped = jinja2.FileSystemLoader(str(SHIPPED_TEMPLATES))
     loaders: list[jinja2.BaseLoader] = []
     if user_templates and user_templates.is_dir() and user_templates.resolve() != SHIPPED_TEMPLATES.resolve():
-        loaders.append(jinja2.FileSystemLoader(str(user_templates)))
+        loaders.append(sandbox.ContainedLoader(str(user_templates)))
     loaders += [jinja2.PrefixLoader({"!default": shipped}), shipped]
     spec = FORMATS[fmt]
     env = sandbox.BriefSandbox(
