@@ -276,3 +276,18 @@ def test_a_templates_tree_too_large_is_refused_before_it_is_walked_whole(base, t
     result = build(base, tmp_path / "out", "--templates", templates)
     assert result.exit_code == 2
     assert f"{templates}: more than 5 files" in result.stderr
+
+
+def test_a_profile_topic_missing_from_the_vocabulary_is_a_check_error(base, tmp_path):
+    """A typo in a section's topics would silently empty the section: check names it with its line."""
+    from tests.conftest import REPO
+
+    profiles = tmp_path / "templates" / "audiences"
+    profiles.mkdir(parents=True)
+    text = (REPO / "templates" / "audiences" / "defence.yaml").read_text(encoding="utf-8")
+    assert "maritime-security" in text
+    (profiles / "defence.yaml").write_text(text.replace("maritime-security", "maritme-security", 1), encoding="utf-8")
+    result = run("--facts", base, "--templates", tmp_path / "templates", "check")
+    assert result.exit_code == 1
+    line = next(ln for ln in result.stdout.splitlines() if "maritme-security" in ln)
+    assert line.startswith(f"{profiles / 'defence.yaml'}:") and "unknown topic 'maritme-security'" in line

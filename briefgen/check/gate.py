@@ -17,6 +17,7 @@ from briefgen.errors import BriefgenError, FactBaseError, Problem
 from briefgen.factbase.exclusions import read_exclusions
 from briefgen.factbase.loading import FactBase, load_fact_base
 from briefgen.factbase.metrics import read_metrics
+from briefgen.factbase.readers import key_lines
 
 
 def run_check(
@@ -40,11 +41,35 @@ def run_check(
     problems += read_metrics(root)[1]
     problems += read_exclusions(root, base.sources, base.texts)[1]
     problems += profile_problems(templates)
-    briefs = brief_facts(base, _audiences(templates))
+    audiences = _audiences(templates)
+    problems += unknown_profile_topics(audiences, base)
+    briefs = brief_facts(base, audiences)
     problems += stale_figures(base, briefs, stale_years)
     problems += disagreement_problems(base, briefs)
     problems.sort(key=lambda p: (p.file, p.line or 0, p.severity != "error"))
     return base, problems
+
+
+def unknown_profile_topics(audiences: list[Audience], base: FactBase) -> list[Problem]:
+    """A profile naming a topic the vocabulary lacks: a typo that would silently empty a section.
+
+    Only profiles that use some topic of this base are judged: one using none is for another subject.
+    """
+    problems = []
+    for audience in audiences:
+        if audience.path is None:
+            continue
+        lines = key_lines(audience.path)
+        used = [("topic_weights", t) for t in audience.topic_weights]
+        for spec in audience.sections:
+            used += [("sections", t) for t in sorted(spec.topics | spec.require_any)]
+        if not any(topic in base.topics for _key, topic in used):
+            continue  # a profile for another subject (the shipped ones, beside a new fact base)
+        for key, topic in dict.fromkeys(used):
+            if topic not in base.topics:
+                message = f"{key}: unknown topic '{topic}' (see topics.yaml); a section with it finds no facts"
+                problems.append(Problem(str(audience.path), lines.get(key), audience.name, message))
+    return problems
 
 
 def _audiences(templates: Path | None) -> list[Audience]:
