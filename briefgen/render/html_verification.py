@@ -23,6 +23,7 @@ _SKIPPED = {"h1", "h2", "h3", "h4", "h5", "h6", "caption", "thead", "svg", "styl
 _FETCHING = {"link", "script", "iframe", "frame", "object", "embed", "img", "source", "video", "audio", "base", "track"}
 _FETCH_ATTRS = {"src", "srcset", "data", "poster", "action", "background", "formaction", "ping", "xlink:href"}
 _CALL = re.compile(r"#note-(\d+)$")
+_NOTE_ID = re.compile(r"note-(\d+)$")
 # A note call stands in a block's text as in Markdown, `[^N]`, which the sentence splitter knows.
 _ENDS_CALLED = re.compile(r"(\[\^-?\d+\])+$")
 
@@ -72,8 +73,9 @@ class _Reader(HTMLParser):
         href = a.get("href", "")
         if href.startswith("#"):
             self.links.append(href[1:])
-        if tag == "li" and a.get("id", "").startswith("note-"):
-            self.note = int(a["id"][5:])
+        note = _NOTE_ID.match(a.get("id", "")) if tag == "li" else None
+        if note:
+            self.note = int(note[1])
             self.note_links[self.note] = []
         if tag == "article" and a.get("id", "").startswith("passage-"):
             self.passage = a["id"]
