@@ -78,7 +78,9 @@ def briefs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, An
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium) or set BRIEFGEN_CHROMIUM")
+        pytest.fail(
+            f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium) or set BRIEFGEN_CHROMIUM"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

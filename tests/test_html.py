@@ -51,7 +51,7 @@ def test_html_builds_for_every_audience_and_rebuilds_byte_identical(base, tmp_pa
     for page in pages:
         assert page.read_bytes() == (tmp_path / "b" / page.name).read_bytes()
         text = page.read_text(encoding="utf-8")
-        assert text.startswith("<!DOCTYPE html>\n<html lang=\"en\">")
+        assert text.startswith('<!DOCTYPE html>\n<html lang="en">')
         assert text.count("<mark>") >= 1 and 'class="call"' in text
 
 
@@ -66,7 +66,7 @@ def test_the_project_briefs_are_self_contained(tmp_path):
         assert not [t for t, _a in tags if t in ("link", "script", "iframe", "object", "embed", "img", "base")]
         assert not [a for _t, a in tags if "src" in a or "srcset" in a]
         assert all(a["href"].startswith(("#", "https://", "http://")) for t, a in tags if t == "a")
-        assert [t for t, _a in tags].count("svg") == text.count("<figure class=\"chart\">")
+        assert [t for t, _a in tags].count("svg") == text.count('<figure class="chart">')
 
 
 def test_html_and_markdown_agree_on_every_sentence_and_note(tmp_path):
@@ -146,7 +146,7 @@ def test_hostile_fact_and_source_text_cannot_inject_markup(base, tmp_path):
         text = page.read_text(encoding="utf-8")
         tags = elements(text)
         assert not [t for t, _a in tags if t in ("script", "img", "b")]
-        assert [t for t, _a in tags].count("svg") == text.count("<figure class=\"chart\">")
+        assert [t for t, _a in tags].count("svg") == text.count('<figure class="chart">')
         assert not [(t, k) for t, a in tags for k in a if k.startswith("on")]
         assert "javascript:" not in "".join(a.get("href", "") for _t, a in tags)
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
@@ -219,7 +219,10 @@ def test_self_check_passes_the_defence_brief_and_every_mark_is_its_quote(defence
         (lambda p: p.replace('id="note-3"', 'id="note-3x"', 1), "note call 3 has no note"),
         (lambda p: p.replace("<main", '<img src="https://example.org/x.png"><main', 1), "from elsewhere: <img>"),
         (lambda p: p.replace("</style>", "p{background:url(https://example.org/x)}</style>", 1), "style sheet loads"),
-        (lambda p: p.replace('<h2 id="key-points">', '<p>An uncited claim.</p><h2 id="key-points">', 1), "sentence without"),
+        (
+            lambda p: p.replace('<h2 id="key-points">', '<p>An uncited claim.</p><h2 id="key-points">', 1),
+            "sentence without",
+        ),
         (lambda p: p.replace('id="pop-1"', 'id="call-2"', 1), 'id "call-2" is used more than once'),
         (lambda p: re.sub(r'<li id="note-4">.*?</li>', "", p, count=1), "note 4 of the brief is missing"),
     ],
@@ -244,7 +247,7 @@ TRICKY = (
 @pytest.mark.parametrize(
     "quote",
     [
-        "The partner ship is \"strategic\" said the international report",
+        'The partner ship is "strategic" said the international report',
         "report in 20142015, and Café owners agreed. Indented line",
         "Indented line with tabs and trailing spaces A last paragraph",
         "paragraph  with a dash.",
@@ -259,3 +262,23 @@ def test_normalised_offsets_map_back_to_the_text_as_written(quote):
     marked = written[where[start] : where[start + len(needle) - 1] + 1]
     assert normalise(marked) == needle
     assert marked[0] == needle[0] and marked[-1] == needle[-1]
+
+
+@pytest.mark.slow
+def test_md_pdf_and_html_of_one_run_agree_on_every_sentence_and_note_number(base, tmp_path):
+    """One build in all three formats: the HTML's sentences and quotes are the Markdown's, note by note,
+    and the PDF holds exactly the HTML's note numbers, each note's quote on its pages (a PDF render: slow)."""
+    from tests.test_pdf import note_pages
+
+    build(base, tmp_path / "out", "-a", "economic", "-f", "md", "-f", "pdf", "-f", "html")
+    md = (tmp_path / "out" / "economic-brief.md").read_text(encoding="utf-8")
+    page = (tmp_path / "out" / "economic-brief.html").read_text(encoding="utf-8")
+    sentences, rows = html_called_sentences(page)
+    assert sentences and {n: markdown_sentences(md)[n] for n in sentences} == sentences
+    quotes = html_note_quotes(page)
+    assert quotes == markdown_note_quotes(md) and len(quotes) == len(sentences) + len(rows)
+    reader, dests = note_pages(tmp_path / "out" / "economic-brief.pdf")
+    assert sorted(int(n[5:]) for n in dests if n.startswith("call-")) == sorted(quotes)
+    text = normalise(" ".join(p.extract_text() for p in reader.pages))
+    for number, note_quotes in quotes.items():
+        assert all(q[:40] in text for q in note_quotes), f"note {number}"

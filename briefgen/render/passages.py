@@ -57,6 +57,7 @@ def written_offsets(text: str) -> tuple[str, list[int]]:
     """The normalised text rebuilt character by character, and for each of its characters the offset in text.
 
     It follows `normalise_lines` step by step; a joining space maps to the line break it stands for.
+    Lines from a non-blank one on rebuild the normalised text from that line's offset on.
     """
     chars: list[str] = []
     where: list[int] = []
@@ -96,44 +97,55 @@ _TYPOGRAPHY_TABLE = str.maketrans(_TYPOGRAPHY)
 
 @dataclass(frozen=True)
 class Written:
-    """A source as written (NFC) and, for each character of its normalised text, where it stands in it."""
+    """A source as written (NFC) and its normalised text, with where each normalised line starts."""
 
     text: str
-    where: tuple[int, ...]
+    normal: str
+    line_offsets: tuple[int, ...]  # in the normalised text
+    line_starts: tuple[int, ...]  # in the text as written, and its length + 1 at the end
 
 
-def written_text(text: SourceText) -> Written | None:
-    """The source as written with its offsets; None if rebuilding does not give the anchor's normalised text."""
+def written_text(text: SourceText) -> Written:
     written = unicodedata.normalize("NFC", text.raw)
-    rebuilt, where = written_offsets(written)
-    if rebuilt != text.normal.text:
+    starts = [0]
+    for line in written.split("\n"):
+        starts.append(starts[-1] + len(line) + 1)
+    return Written(written, text.normal.text, text.normal.line_offsets, tuple(starts))
+
+
+def passage_span(written: Written, span: Span) -> tuple[int, int] | None:
+    """Where the normalised span stands in the text as written; None if rebuilding its lines disagrees.
+
+    Only the quote's own lines are rebuilt: the whole source would cost a pass in Python per source.
+    """
+    offset = written.line_offsets[span.first_line - 1]
+    begin = written.line_starts[span.first_line - 1]
+    rebuilt, local = written_offsets(written.text[begin : written.line_starts[span.last_line] - 1])
+    where = [begin + i for i in local]
+    if rebuilt != written.normal[offset : offset + len(rebuilt)] or not offset <= span.start < span.end <= offset + len(
+        where
+    ):
         return None  # a normalisation this code does not follow: no passage rather than a wrong one
-    return Written(written, tuple(where))
-
-
-def passage_span(written: Written, start: int, end: int) -> tuple[int, int] | None:
-    """The span in the written text of the normalised span start:end."""
-    if not 0 <= start < end <= len(written.where):
-        return None
-    return written.where[start], written.where[end - 1] + 1
+    return where[span.start - offset], where[span.end - 1 - offset] + 1
 
 
 def _context(written: str, begin: int, end: int) -> tuple[int, int]:
-    """Offsets of the paragraph(s) around begin:end: out to a blank line, at most CONTEXT_LINES lines each way."""
-    lines_before = written[:begin].split("\n")
-    # The lines before the quote's own line, nearest last; stop at a blank one.
-    head = len(lines_before[-1])
-    for count, line in enumerate(reversed(lines_before[:-1])):
-        if not line.strip() or count >= CONTEXT_LINES:
+    """Offsets of the paragraph(s) around begin:end: out to a blank line, at most CONTEXT_LINES lines each way,
+    and about CONTEXT_CHARS characters, cut at a space."""
+    first = written.rfind("\n", 0, begin) + 1  # the start of the quote's first line
+    for _ in range(CONTEXT_LINES):
+        previous = written.rfind("\n", 0, max(first - 1, 0)) + 1
+        if first == 0 or not written[previous : first - 1].strip():
             break
-        head += len(line) + 1
-    lines_after = written[end:].split("\n")
-    tail = len(lines_after[0])
-    for count, line in enumerate(lines_after[1:]):
-        if not line.strip() or count >= CONTEXT_LINES:
+        first = previous
+    last = written.find("\n", end)  # the end of the quote's last line
+    last = len(written) if last < 0 else last
+    for _ in range(CONTEXT_LINES):
+        following = written.find("\n", last + 1)
+        following = len(written) if following < 0 else following
+        if last >= len(written) or not written[last + 1 : following].strip():
             break
-        tail += len(line) + 1
-    first, last = begin - head, end + tail
+        last = following
     if begin - first > CONTEXT_CHARS:
         cut = written.find(" ", begin - CONTEXT_CHARS, begin)
         first = cut + 1 if cut >= 0 else first
@@ -143,17 +155,28 @@ def _context(written: str, begin: int, end: int) -> tuple[int, int]:
     return first, last
 
 
-def make_passage(number: int, source: Source, text: Written, locator: str, start: int, end: int) -> Passage | None:
-    span = passage_span(text, start, end)
-    if span is None:
+@dataclass(frozen=True)
+class Span:
+    """Where an anchor found a quote: its normalised offsets and the lines they fall on."""
+
+    locator: str
+    start: int
+    end: int
+    first_line: int
+    last_line: int
+
+
+def make_passage(number: int, source: Source, text: Written, span: Span) -> Passage | None:
+    found = passage_span(text, span)
+    if found is None:
         return None
-    begin, finish = span
+    begin, finish = found
     written = text.text
     first, last = _context(written, begin, finish)
     return Passage(
         number=number,
         source=source,
-        locator=locator,
+        locator=span.locator,
         before=written[first:begin],
         marked=written[begin:finish],
         after=written[finish:last],
@@ -164,12 +187,13 @@ def make_passage(number: int, source: Source, text: Written, locator: str, start
     )
 
 
-def _spans(brief: Brief, base: FactBase) -> dict[tuple[str, str], tuple[str, int, int]]:
-    """(source id, quote) -> (locator, normalised start, end), from every fact the brief cites."""
-    found: dict[tuple[str, str], tuple[str, int, int]] = {}
+def _spans(brief: Brief, base: FactBase) -> dict[tuple[str, str], Span]:
+    """(source id, quote) -> where its anchor found it, from every fact the brief cites."""
+    found: dict[tuple[str, str], Span] = {}
     for note in brief.notes:
         for ev, anchor in zip(note.fact.evidence, base.anchors_of(note.fact), strict=False):
-            found.setdefault((anchor.source, ev.quote), (anchor.locator, anchor.match.start, anchor.match.end))
+            m = anchor.match
+            found.setdefault((anchor.source, ev.quote), Span(anchor.locator, m.start, m.end, m.first_line, m.last_line))
     return found
 
 
@@ -186,7 +210,7 @@ def brief_passages(brief: Brief, base: FactBase) -> Passages:
 class _Collector:
     """Numbers passages as citations ask for them; each source's text is mapped back once."""
 
-    def __init__(self, base: FactBase, spans: dict[tuple[str, str], tuple[str, int, int]]):
+    def __init__(self, base: FactBase, spans: dict[tuple[str, str], Span]):
         self.base = base
         self.spans = spans
         self.numbers: dict[tuple[str, int, int], int] = {}
@@ -204,10 +228,9 @@ class _Collector:
         written = self._written(c.source.id)
         if span is None or written is None:
             return 0
-        locator, start, end = span
-        key = (c.source.id, start, end)
+        key = (c.source.id, span.start, span.end)
         if key not in self.numbers:
-            passage = make_passage(len(self.items) + 1, c.source, written, locator, start, end)
+            passage = make_passage(len(self.items) + 1, c.source, written, span)
             if passage is None:
                 return 0
             self.items.append(passage)

@@ -175,6 +175,10 @@ def web_svg(series: Series) -> Safe:
     return Safe(svg.replace("<svg ", opening, 1))
 
 
+def _where_cited(c: Citation) -> str:
+    return html_escape(f"{c.source.short_name}, {c.locator}")
+
+
 @dataclass(frozen=True)
 class WebNotes:
     """The notes of an HTML brief: each with links to the passages of its citations."""
@@ -182,9 +186,10 @@ class WebNotes:
     passages: Any  # briefgen.render.passages.Passages: imported with the HTML format only
 
     def links(self, note: Note) -> str:
+        """A link per citation to its passage; a citation whose passage was not found says so (the check fails)."""
         numbers = self.passages.of_note.get(note.number, ())
         links = [
-            f'<a class="open" href="#passage-{k}">Passage in context: {html_escape(c.source.short_name)}, {c.locator}</a>'
+            f'<a class="open" href="#passage-{k}">Passage in context: {_where_cited(c)}</a>'
             if k
             else '<span class="missing">passage not found</span>'
             for c, k in zip(note.citations, numbers, strict=False)
