@@ -69,6 +69,20 @@ def test_the_project_briefs_are_self_contained(tmp_path):
         assert [t for t, _a in tags].count("svg") == text.count('<figure class="chart">')
 
 
+def test_the_pages_parse_as_html5_without_a_single_parse_error(tmp_path):
+    """The HTML5 parsing algorithm (tinyhtml5, WeasyPrint's parser) reports no error: no stray or unclosed tag."""
+    from tinyhtml5.parser import HTMLParser as Html5Parser
+
+    build(REPO / "facts", tmp_path / "out", "--all", "-f", "html")
+    for page in outputs(tmp_path / "out", "*-brief.html", 3):
+        parser = Html5Parser()
+        parser.parse(page.read_text(encoding="utf-8"))
+        assert parser.errors == [], page.name
+    broken = Html5Parser()
+    broken.parse("<!DOCTYPE html><p>a</div>")
+    assert broken.errors  # the parser does report errors
+
+
 def test_html_and_markdown_agree_on_every_sentence_and_note(tmp_path):
     build(REPO / "facts", tmp_path / "out", "--all", "-f", "md", "-f", "html")
     for name in AUDIENCES:

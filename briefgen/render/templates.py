@@ -171,7 +171,7 @@ def web_svg(series: Series) -> Safe:
     svg = svg[svg.index("<svg") :]  # no XML declaration or DOCTYPE inside an HTML page
     label = markupsafe.escape(chart_alt(series))
     width, height = re.search(r'width="(\d+)" height="(\d+)"', svg).groups()  # type: ignore[union-attr]
-    opening = f'<svg role="img" aria-label="{label}" viewBox="0 0 {width} {height}" focusable="false" '
+    opening = f'<svg role="img" aria-label="{label}" viewBox="0 0 {width} {height}" '
     return Safe(svg.replace("<svg ", opening, 1))
 
 
