@@ -217,6 +217,23 @@ def test_keyboard_skip_link_focus_and_structure(browser, briefs):
     opened.assert_clean()
 
 
+def test_escape_closes_an_open_note_until_focus_moves_on(browser, briefs):
+    """WCAG 1.4.13: a note shown on hover or focus can be dismissed without moving focus or pointer."""
+    path, _brief = briefs["economic"]
+    opened = open_brief(browser, path)
+    page = opened.page
+    page.focus("#call-1")
+    assert page.locator("#pop-1").is_visible()
+    page.keyboard.press("Escape")
+    assert not page.locator("#pop-1").is_visible()
+    page.focus("#call-2")
+    assert page.locator("#pop-2").is_visible()
+    page.keyboard.press("Escape")
+    page.hover("#call-3")
+    assert page.locator("#pop-3").is_visible() and not page.locator("#pop-2").is_visible()
+    opened.assert_clean()  # the script ran under the page's policy: a blocked one is a console error
+
+
 def test_readable_without_script(browser, briefs):
     path, brief = briefs["historical"]
     opened = open_brief(browser, path, java_script_enabled=False)

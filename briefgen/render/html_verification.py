@@ -1,5 +1,8 @@
 """Check a rendered HTML brief before it is written, as `verification` checks a Markdown one.
 
+A browser runs only the scripts whose digest the page's Content-Security-Policy names, so a script
+is accepted only when its digest is there (the browser tests see any other blocked as a console error).
+
 Every sentence ends in a note call, every call opens a note and every note is called, every note
 links each of its citations to an included passage whose one <mark> holds the quote (after the
 anchor's normalisation), every selected fact is present, no id is used twice, every in-page link
@@ -8,6 +11,8 @@ lands, and nothing in the page would load anything from anywhere.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,7 +25,7 @@ from briefgen.factbase.anchoring import normalise
 _BLOCKS = {"p", "li", "figcaption", "tr", "dd", "dt", "blockquote"}
 _SKIPPED = {"h1", "h2", "h3", "h4", "h5", "h6", "caption", "thead", "svg", "style", "title", "script"}
 # Elements that fetch something by themselves, and attributes that name what they fetch.
-_FETCHING = {"link", "script", "iframe", "frame", "object", "embed", "img", "source", "video", "audio", "base", "track"}
+_FETCHING = {"link", "iframe", "frame", "object", "embed", "img", "source", "video", "audio", "base", "track"}
 _FETCH_ATTRS = {"src", "srcset", "data", "poster", "action", "background", "formaction", "ping", "xlink:href"}
 _CALL = re.compile(r"#note-(\d+)$")
 _NOTE_ID = re.compile(r"note-(\d+)$")
@@ -55,6 +60,8 @@ class _Reader(HTMLParser):
         self.in_mark = False
         self.in_call = False
         self.style: list[str] = []
+        self.scripts: list[str] = []
+        self.policy = ""  # the page's Content-Security-Policy
 
     @property
     def skipping(self) -> bool:
@@ -63,6 +70,10 @@ class _Reader(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         self._fetching(tag, a)
+        if tag == "meta" and a.get("http-equiv", "").lower() == "content-security-policy":
+            self.policy = a.get("content", "")
+        if tag == "script":
+            self.scripts.append("")
         if "id" in a:
             self.ids.append(a["id"])
         classes = a.get("class", "").split()
@@ -137,6 +148,8 @@ class _Reader(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.stack and self.stack[-1][0] == "style":
             self.style.append(data)
+        if self.stack and self.stack[-1][0] == "script":
+            self.scripts[-1] += data
         if self.in_mark and self.passage:
             self.marks[self.passage][-1] += data
         if self.in_call or self.skipping or not self.blocks:
@@ -163,6 +176,12 @@ def _structure(reader: _Reader) -> list[str]:
     if "url(" in style or "@import" in style:
         problems.append("the style sheet loads a file (url() or @import): the page must be self-contained")
     problems += [f"the page would load something from elsewhere: {f}" for f in reader.fetches]
+    if "default-src 'none'" not in reader.policy:
+        problems.append("the page has no Content-Security-Policy with default-src 'none' (it keeps every request out)")
+    for script in reader.scripts:
+        digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+        if f"'sha256-{digest}'" not in reader.policy:
+            problems.append(f"a script the page's Content-Security-Policy does not allow: {script[:60]!r}")
     return problems
 
 

@@ -206,7 +206,7 @@ class WebNotes:
         return Safe(
             f'<span class="cite"><a class="call" id="call-{n}" href="#note-{n}" aria-describedby="pop-{n}">'
             f'<span class="visually-hidden">Note </span>{n}</a>'
-            f'<span class="pop" id="pop-{n}" role="tooltip">{n}. {self.body(sentence.note)}</span></span>'
+            f'<span class="pop" id="pop-{n}">{n}. {self.body(sentence.note)}</span></span>'
         )
 
     def cite(self, sentence: Sentence | Caption) -> Safe:
