@@ -277,6 +277,14 @@ def brief_builds(base: Path, runs: int, work: Path) -> tuple[dict[str, Stats], l
             rows.append(
                 stats.row(f"build --audience {audience} --format {fmt}", notes_in(out / f"{audience}-brief.md"))
             )
+    out = work / f"single-{AUDIENCE}-html"
+    found[f"html {AUDIENCE}"] = html = measure(build_cmd(base, out, (AUDIENCE,), ("html",)), runs, work, fresh(out))
+    size = out / f"{AUDIENCE}-brief.html"
+    rows.append(
+        html.row(
+            f"build --audience {AUDIENCE} --format html", f"{size.stat().st_size // 1024} KB" if size.is_file() else ""
+        )
+    )
     out = work / f"warm-{AUDIENCE}-md"
     found[f"md {AUDIENCE} warm"] = warm = measure(
         build_cmd(base, out, (AUDIENCE,), ("md",)), runs, work, fresh(out, cold=False)
@@ -359,6 +367,9 @@ def ratios(builds: dict[str, Stats], fl: dict[str, Stats | None], scale: Scaling
         ratio_row(f"md build ({AUDIENCE}), cold cache / start-up floor", builds[f"md {AUDIENCE}"], fl["startup"], 1.3),
         ratio_row(
             f"md build ({AUDIENCE}), warm cache / start-up floor", builds[f"md {AUDIENCE} warm"], fl["startup"], 1.3
+        ),
+        ratio_row(
+            f"html build ({AUDIENCE}), cold cache / start-up floor", builds[f"html {AUDIENCE}"], fl["startup"], 1.3
         ),
         ratio_row(f"PDF build ({AUDIENCE}) / WeasyPrint floor", builds[f"pdf {AUDIENCE}"], fl["weasyprint"], 1.2),
         ratio_row("tagged PDF (PDF/UA-1) / WeasyPrint untagged, same HTML", fl["tagged"], fl["weasyprint"], 1.25),

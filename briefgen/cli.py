@@ -178,7 +178,9 @@ def build(
     all_audiences: Annotated[bool, typer.Option("--all", help="Build every known audience.")] = False,
     fmt: Annotated[
         list[str] | None,
-        typer.Option("--format", "-f", help="md or pdf; repeat for both [default: from briefgen.toml, else md]."),
+        typer.Option(
+            "--format", "-f", help="md, pdf or html; repeat for several [default: from briefgen.toml, else md]."
+        ),
     ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Output directory [default: build].")] = None,
     date: Annotated[

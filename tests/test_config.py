@@ -105,7 +105,7 @@ def test_stale_years_must_be_finite_and_not_negative(base, tmp_path, value):
         ("[briefgen]\nmarking = 5", "'marking' must be text"),
         ("[briefgen]\nauthor = ['a']", "'author' must be text"),
         ("[briefgen]\nformats = 'md'", "'formats' must be a list drawn from md, pdf"),
-        ("[briefgen]\nformats = ['md', 'docx']", "'formats' has unknown format 'docx' (known: md, pdf)"),
+        ("[briefgen]\nformats = ['md', 'docx']", "'formats' has unknown format 'docx' (known: md, pdf, html)"),
         ("[briefgen]\npaper = 'A3'", "'paper' must be one of A4, Letter, not 'A3'"),
         ("[briefgen]\narchival = 'yes'", "'archival' must be true or false"),
         ("[briefgen]\nstale_years = true", "'stale_years' must be a finite number of years"),

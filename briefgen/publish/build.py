@@ -172,6 +172,21 @@ def _plan_markdown(brief: Brief, request: BuildRequest, out: Output) -> Job:
     return Job(out, key, render=lambda: data, extras=extras)
 
 
+def _plan_html(brief: Brief, base: FactBase, request: BuildRequest, out: Output) -> Job:
+    """The HTML brief, rendered and checked in memory like the Markdown: one file, passages and charts inside."""
+    from briefgen.render.html_verification import verify_html
+    from briefgen.render.passages import brief_passages
+    from briefgen.render.templates import WebNotes, render
+    from briefgen.render.verification import ensure_verified
+
+    passages = brief_passages(brief, base)
+    extra = {"passages": passages.items, "marking": request.marking}
+    text = render(brief, "web", request.templates, extra, WebNotes(passages).filters())
+    ensure_verified(verify_html(text, brief), out.path.name)
+    data = text.encode("utf-8")
+    return Job(out, sha256_bytes(data), render=lambda: data)
+
+
 def figure_files(brief: Brief) -> dict[str, bytes]:
     """The SVG figures a Markdown brief refers to, written beside it."""
     if not brief.figures:
@@ -258,6 +273,8 @@ def plan(request: BuildRequest, base: FactBase, prepared: datetime.date, manifes
                 out.renders, out.seconds = fitted.renders, fitted.seconds if fmt == "pdf" else 0.0
             if fmt == "md":
                 job = _plan_markdown(brief, request, out)
+            elif fmt == "html":
+                job = _plan_html(brief, base, request, out)
             elif fitted is None:
                 job = _plan_pdf(brief, request, out)
             else:

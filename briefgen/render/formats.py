@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-FORMATS = ("md", "pdf")
+FORMATS = ("md", "pdf", "html")
 PAPERS = ("A4", "Letter")
 
 

@@ -167,6 +167,74 @@ def html_cite(sentence: Sentence) -> Safe:
     return Safe(HTML.escape(sentence.text) + html_call(sentence))
 
 
+def web_url(url: str | None) -> str | None:
+    """A source's URL if it is a web address a reader may follow; anything else (javascript:, data:) stays text."""
+    return url if url and re.match(r"(?i)https?://[^\s\"'<>]+$", url) else None
+
+
+def verbatim(text: str) -> Safe:
+    """A source passage as written: escaped for HTML, its line breaks kept (the page shows them)."""
+    return Safe(str(markupsafe.escape(str(text))))
+
+
+def web_svg(series: Series) -> Safe:
+    """A chart as inline SVG, named by its text alternative (the picture itself is read as one image)."""
+    from briefgen.render.charts import series_svg
+
+    svg = series_svg(series)
+    svg = svg[svg.index("<svg") :]  # no XML declaration or DOCTYPE inside an HTML page
+    label = markupsafe.escape(chart_alt(series))
+    width, height = re.search(r'width="(\d+)" height="(\d+)"', svg).groups()  # type: ignore[union-attr]
+    opening = f'<svg role="img" aria-label="{label}" viewBox="0 0 {width} {height}" '
+    return Safe(svg.replace("<svg ", opening, 1))
+
+
+def _where_cited(c: Citation) -> str:
+    return html_escape(f"{c.source.short_name}, {c.locator}")
+
+
+@dataclass(frozen=True)
+class WebNotes:
+    """The notes of an HTML brief: each with links to the passages of its citations."""
+
+    passages: Any  # briefgen.render.passages.Passages: imported with the HTML format only
+
+    def links(self, note: Note) -> str:
+        """A link per citation to its passage; a citation whose passage was not found says so (the check fails)."""
+        numbers = self.passages.of_note.get(note.number, ())
+        links = [
+            f'<a class="open" href="#passage-{k}">Passage in context: {_where_cited(c)}</a>'
+            if k
+            else '<span class="missing">passage not found</span>'
+            for c, k in zip(note.citations, numbers, strict=False)
+        ]
+        return " ".join(links)
+
+    def body(self, note: Note) -> Safe:
+        """The note as the notes list shows it: reference, locator, quote, then the passage links."""
+        return Safe(f"{note_text(note, HTML)} {self.links(note)}")
+
+    def call(self, sentence: Sentence | Caption) -> Safe:
+        """A note call; its popover (shown on hover or focus) repeats the note with its passage links."""
+        n = sentence.note.number
+        return Safe(
+            f'<span class="cite"><a class="call" id="call-{n}" href="#note-{n}" aria-describedby="pop-{n}">'
+            f'<span class="visually-hidden">Note </span>{n}</a>'
+            f'<span class="pop" id="pop-{n}">{n}. {self.body(sentence.note)}</span></span>'
+        )
+
+    def cite(self, sentence: Sentence | Caption) -> Safe:
+        return Safe(HTML.escape(sentence.text) + self.call(sentence))
+
+    def filters(self) -> dict[str, Callable[..., Any]]:
+        return {
+            "cite": expects("cite", SENTENCE)(self.cite),
+            "call": expects("call", SENTENCE)(self.call),
+            "note": expects("note", Note)(self.body),
+            "cited_in": expects("cited_in", int)(self.passages.notes_citing),
+        }
+
+
 def expects(what: str, *kinds: type | tuple[type, ...]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A filter or global that refuses, as a template error, arguments it was not made for."""
 
@@ -203,6 +271,18 @@ FORMATS: dict[str, dict[str, Any]] = {
             "cite": expects("cite", SENTENCE)(html_cite),
             "call": expects("call", SENTENCE)(html_call),
             "reference": expects("reference", Source)(lambda source: Safe(source_entry(source, HTML))),
+        },
+    },
+    # The HTML brief read in a browser; its note filters (cite, call, note) come with its passages.
+    "web": {
+        "suffix": ".page.html.j2",
+        "escape": HTML.escape,
+        "filters": {
+            "chart_svg": expects("chart_svg", Series)(web_svg),
+            "chart_alt": expects("chart_alt", Series)(lambda series: chart_alt(series)),
+            "reference": expects("reference", Source)(lambda source: Safe(source_entry(source, HTML))),
+            "verbatim": expects("verbatim", str)(verbatim),
+            "web_url": expects("web_url", Source)(lambda source: web_url(source.url)),
         },
     },
 }
@@ -247,7 +327,9 @@ def _finalize(escape: Callable[[str], str]) -> Callable[[Any], Any]:
     return finalize
 
 
-def make_environment(user_templates: Path | None, fmt: str) -> sandbox.BriefSandbox:
+def make_environment(
+    user_templates: Path | None, fmt: str, filters: dict[str, Callable[..., Any]] | None = None
+) -> sandbox.BriefSandbox:
     """A strict, sandboxed environment: user templates first, shipped ones behind, '!default/' for extending."""
     shipped = jinja2.FileSystemLoader(str(SHIPPED_TEMPLATES))
     loaders: list[jinja2.BaseLoader] = []
@@ -266,6 +348,7 @@ def make_environment(user_templates: Path | None, fmt: str) -> sandbox.BriefSand
         bytecode_cache=cache.template_cache(),
     )
     env.filters.update(spec["filters"])
+    env.filters.update(filters or {})
     env.globals.update(
         source_descriptor=expects("source_descriptor", Source, datetime.date)(source_descriptor),
         source_summary=expects("source_summary", Brief)(brief_source_summary),
@@ -282,13 +365,19 @@ def make_environment(user_templates: Path | None, fmt: str) -> sandbox.BriefSand
     return env
 
 
-def render(brief: Brief, fmt: str, user_templates: Path | None, extra: dict[str, Any] | None = None) -> str:
+def render(
+    brief: Brief,
+    fmt: str,
+    user_templates: Path | None,
+    extra: dict[str, Any] | None = None,
+    filters: dict[str, Callable[..., Any]] | None = None,
+) -> str:
     """Render the brief in the given format.
 
     A template's own error (Jinja's, the sandbox's, or one raised by its expressions, such as `1/0`)
     becomes a TemplateError naming the template and line; briefgen's own bugs keep their traceback.
     """
-    env = make_environment(user_templates, fmt)
+    env = make_environment(user_templates, fmt, filters)
     name = brief.audience.template + FORMATS[fmt]["suffix"]
     context = {"brief": brief, "version": __version__, **(extra or {})}
     try:
