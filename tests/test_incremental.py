@@ -152,3 +152,16 @@ def test_a_build_after_an_edit_has_every_fact_with_its_anchors(two_files, reads)
     assert reads == ["facts.yaml"]
     assert again.facts == full.facts and again.anchors == full.anchors and again.anchors
     assert {sid: t.normal for sid, t in again.texts.items()} == {sid: t.normal for sid, t in full.texts.items()}
+
+
+def test_a_check_after_an_edit_makes_only_the_texts_the_edited_file_quotes(two_files, reads, monkeypatch):
+    run_check(two_files, outline=True)  # the entries of a check (outlines) stored
+    reads.clear()
+    made: list[str] = []
+    real = incremental.make_text
+    monkeypatch.setattr(incremental, "make_text", lambda source, *a: made.append(source.id) or real(source, *a))
+    second = two_files / "second.yaml"
+    second.write_text(SECOND + "# a comment\n", encoding="utf-8")
+    base, problems = run_check(two_files, outline=True)
+    assert reads == ["second.yaml"] and made == ["paper"]  # news is not quoted there, so never made
+    assert len(base.facts) == 8 and not [p for p in problems if p.severity == "error"]
