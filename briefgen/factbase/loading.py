@@ -114,7 +114,7 @@ class FileResult:
     problems: list[Problem]
     anchors: dict[tuple[str, int], Anchor]
     sha256: str = ""  # of the file, read for the cache while its contents are in the page cache
-    stored: list[Any] | None = None  # the outlines as its cache entry holds them (encoded), when read from one
+    stored: list[Any] | None = None  # the facts (or outlines) as its cache entry holds them, when read from one
 
 
 def load_fact_base(root: Path, rules: FactRules | None = None, outline: bool = False) -> tuple[FactBase, list[Problem]]:
@@ -129,11 +129,11 @@ def load_fact_base(root: Path, rules: FactRules | None = None, outline: bool = F
         found = _cached(root, index, outline) if index else None
         if found is not None:
             return found
-        base, problems, outlines = _load(root, rules, outline, index is not None)
+        base, problems, encoded = _load(root, rules, outline, index is not None)
     if index:
         digests = {source.path.relative_to(root).as_posix(): sha for source, sha in _text_digests(base.texts)}
         digests.update(base.file_digests)
-        entry = _to_cache(content_digest(root, digests), base, problems, outlines)
+        entry = _to_cache(content_digest(root, digests), base, problems, encoded, outline)
         cache.write("factbase", index, entry)
     return base, problems
 
@@ -187,20 +187,23 @@ def content_digest(root: Path, known: dict[str, str]) -> str:
     return digest.hexdigest()
 
 
-def _to_cache(digest: str, base: FactBase, problems: list[Problem], outlines: list[Any] | None) -> dict[str, Any]:
-    """The entry: plain values only (codec.py). For a check, outlines of facts (as encoded, given) and
-    no texts: a fraction of the size, and much faster to read back."""
+def _to_cache(
+    digest: str, base: FactBase, problems: list[Problem], encoded: list[Any], outline: bool
+) -> dict[str, Any]:
+    """The entry: plain values only (codec.py), the facts as encoded (given). For a check, outlines of
+    facts: a fraction of the size, and much faster to read back. Texts are not held but named: each
+    has its own entry (incremental.py), and a build made from this one makes only those it asks for."""
     entry: dict[str, Any] = {
         "digest": digest,
         "sources": codec.encode_sources(base.sources),
         "topics": codec.encode_topics(base.topics),
         "problems": codec.encode_problems(problems),
     }
-    if outlines is not None:
-        entry["outlines"] = outlines
+    if outline:
+        entry["outlines"] = encoded
     else:
-        entry["facts"] = [codec.encode_fact(f) for f in base.facts]
-        entry["texts"] = codec.encode_texts(base.texts)
+        entry["facts"] = encoded
+        entry["texts"] = list(base.texts)
         entry["anchors"] = codec.encode_anchors(base.anchors)
         entry["file_digests"] = base.file_digests
     return entry
@@ -214,19 +217,32 @@ def _from_cache(root: Path, entry: dict[str, Any], outline: bool) -> tuple[FactB
     if outline:
         facts = [codec.decode_outline(o) for o in codec.list_of(entry["outlines"])]
         return FactBase(root, sources, {}, topics, facts), problems
-    texts = codec.decode_texts(entry["texts"], sources)
+    texts = _texts_named(root, sources, codec.list_of(entry["texts"]))
     facts = [codec.decode_fact(f) for f in codec.list_of(entry["facts"])]
     anchors = {key: Anchor(src, where, match) for key, src, where, match in codec.decode_anchors(entry["anchors"])}
     digests = codec.decode_digests(entry["file_digests"])
     return FactBase(root, sources, texts, topics, facts, anchors, digests), problems
 
 
+def _texts_named(root: Path, sources: dict[str, Source], ids: list[Any]) -> SourceTexts:
+    """The texts of the sources named, to be made when asked for; their files hashed as the entry's
+    digest says (else it would not be used), so read here without problems."""
+    pending: dict[str, tuple[Source, str, str]] = {}
+    for sid in ids:
+        source = sources.get(sid) if isinstance(sid, str) else None
+        raw = read_source_raw(source, root)[0] if source is not None else None
+        if source is None or raw is None:
+            raise codec.ShapeError(f"a text of an unknown or unreadable source '{sid}'")
+        pending[source.id] = (source, *raw)
+    return SourceTexts(pending)
+
+
 def _load(
     root: Path, rules: FactRules | None, outline: bool, reuse: bool = False
-) -> tuple[FactBase, list[Problem], list[Any] | None]:
+) -> tuple[FactBase, list[Problem], list[Any]]:
     """Read the base; with reuse, each fact file's result and each source's normalised text come from
     the cache where what they were made from is unchanged (see incremental.py), the rest is read.
-    With outline, the facts' outlines encoded (codec.encode_outline) come back too, for the cache."""
+    The facts encoded (their outlines with outline) come back too, for the cache."""
     if not (root / "sources.yaml").is_file():
         raise UsageError(f"{root}: not a fact base (no sources.yaml); pass --facts DIR")
     sources, problems = load_sources(root)
@@ -248,15 +264,14 @@ def _load(
     missing = [path for path in paths if path not in reused]
     texts = SourceTexts(pending)
     # Many files to read (a cold load) share the normalising among the cores; a few made on demand.
-    if not outline or sum(_size(path) for path in missing) >= PARALLEL_MIN_BYTES:
+    if sum(_size(path) for path in missing) >= PARALLEL_MIN_BYTES:
         texts = SourceTexts(pending, _make_texts(list(pending.values()), reuse))
     base = FactBase(root=root, sources=sources, texts=texts, topics=topics, facts=[])
     read = dict(zip(missing, _read_files(base, missing, rules, outline, keys), strict=True))
-    outlines: list[Any] | None = [] if outline else None
+    encoded: list[Any] = []
     for path in paths:
         result = reused.get(path) or read[path]
-        if outlines is not None:  # a reused file's as read from its entry: not encoded again
-            outlines += result.stored or [codec.encode_outline(outline_of(f)) for f in result.facts]
+        encoded += result.stored if result.stored is not None else _encoded(result.facts, outline)
         base.facts += result.facts
         base.anchors.update(result.anchors)
         base.file_digests[path.relative_to(root).as_posix()] = result.sha256
@@ -264,7 +279,13 @@ def _load(
     if reuse:
         cache.prune(incremental.FILES, cache.KEEP * max(len(paths), 1))
         cache.prune(incremental.TEXTS, cache.KEEP * max(len(sources), 1))
-    return base, problems, outlines
+    return base, problems, encoded
+
+
+def _encoded(facts: list[Fact], outline: bool) -> list[Any]:
+    if outline:
+        return [codec.encode_outline(outline_of(f)) for f in facts]
+    return [codec.encode_fact(f) for f in facts]
 
 
 def _read_raw(root: Path, sources: list[Source]) -> list[tuple[tuple[str, str] | None, list[Problem]]]:
@@ -314,9 +335,9 @@ def _reused(root: Path, key: tuple[str, str] | None, outline: bool) -> FileResul
         if outline:
             stored = codec.list_of(entry["outlines"])
             return FileResult([codec.decode_outline(o) for o in stored], problems, {}, key[1], stored)
-        facts = [codec.decode_fact(f) for f in codec.list_of(entry["facts"])]
+        stored = codec.list_of(entry["facts"])
         anchors = {k: Anchor(src, where, match) for k, src, where, match in codec.decode_anchors(entry["anchors"])}
-        return FileResult(facts, problems, anchors, key[1])
+        return FileResult([codec.decode_fact(f) for f in stored], problems, anchors, key[1], stored)
     except (KeyError, ValueError, TypeError) as exc:  # codec.ShapeError is a ValueError
         cache.discard(incremental.FILES, key[0], f"not a fact file's result of this shape ({exc})")
         return None
@@ -324,10 +345,8 @@ def _reused(root: Path, key: tuple[str, str] | None, outline: bool) -> FileResul
 
 def _file_entry(result: FileResult, outline: bool) -> dict[str, Any]:
     entry: dict[str, Any] = {"problems": codec.encode_problems(result.problems)}
-    if outline:
-        entry["outlines"] = [codec.encode_outline(outline_of(f)) for f in result.facts]
-    else:
-        entry["facts"] = [codec.encode_fact(f) for f in result.facts]
+    entry["outlines" if outline else "facts"] = _encoded(result.facts, outline)
+    if not outline:
         entry["anchors"] = codec.encode_anchors(result.anchors)
     return entry
 
