@@ -241,7 +241,9 @@ class Scaling:
 def scaling(sizes: list[int], runs: int, cache: Path, work: Path) -> Scaling:
     """Check (and Markdown build) times per synthetic size."""
     found = Scaling([], {}, {})
+    every = runs
     for facts in sizes:
+        runs = min(every, 3) if facts >= BIG else every  # the largest base: 3 runs of each at most
         base = cached_base(cache, facts, sources_for(facts))
         text_mb = sum(p.stat().st_size for p in (base / "texts").iterdir()) / 1e6
         command = [*BRIEFGEN, "--facts", str(base), "check"]

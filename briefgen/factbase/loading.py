@@ -265,7 +265,10 @@ def _load(
     texts = SourceTexts(pending)
     # Many files to read (a cold load) share the normalising among the cores; a few made on demand.
     if sum(_size(path) for path in missing) >= PARALLEL_MIN_BYTES:
-        texts = SourceTexts(pending, _make_texts(list(pending.values()), reuse))
+        made = _make_texts(list(pending.values()), reuse)
+        # Made by workers, each text comes back with its own copy of the raw text: keep only that one.
+        texts = SourceTexts({sid: (t.source, t.raw, t.sha256) for sid, t in made.items()}, made)
+        pending.clear()
     base = FactBase(root=root, sources=sources, texts=texts, topics=topics, facts=[])
     read = dict(zip(missing, _read_files(base, missing, rules, outline, keys), strict=True))
     encoded: list[Any] = []
