@@ -457,6 +457,7 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=HERE / ".cache", help="where generated bases are kept")
     args = parser.parse_args()
     started = time.perf_counter()
+    load_before = ", ".join(f"{x:.2f}" for x in os.getloadavg())  # the machine may be shared: say how busy
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
     with tempfile.TemporaryDirectory(prefix="briefgen-bench-") as tmp:
         work = Path(tmp)
@@ -468,7 +469,7 @@ def main() -> None:
         fl = floors(base, args.runs, work, scale.md_1k_path)
     shutil.rmtree(CACHE, ignore_errors=True)
     print(f"# briefgen benchmarks: medians of whole-process runs ({args.runs}, or 3 over {SLOW:g} s), warm file cache")
-    print(f"\n{machine()}")
+    print(f"\n{machine()}\nload average at the start: {load_before}")
     print(table("Scaling on synthetic fact bases", scale.rows))
     rows += format_rows + [s.row(f"floor: {k}") for k, s in fl.items() if s is not None]
     print(table(f"Briefs: {described}", rows))
