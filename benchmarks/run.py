@@ -6,9 +6,10 @@ Synthetic fact bases (benchmarks/generate.py) are cached in benchmarks/.cache, k
 parameters and the generator's own hash. Each measured command runs in its own subprocess under a
 tiny wrapper that reports the command's wall time and its ru_maxrss, so every peak belongs to one run.
 
-briefgen's cache of loaded fact bases is emptied before every run measured "cold", as after an edit
-to the facts (compiled templates stay cached, as after any earlier build); runs measured "warm"
-find it filled by the run before, as a morning build of an unchanged fact base does.
+briefgen's cache of loaded fact bases (whole bases, fact files, source texts) is emptied before every
+run measured "cold" (compiled templates stay cached, as after any earlier build); runs measured "warm"
+find it filled by the run before, as a morning build of an unchanged fact base does; a run "after a
+one-file edit" finds it filled, then one comment line appended to one fact file.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -37,7 +38,9 @@ BRIEFGEN = [str(SCRIPT)] if SCRIPT.exists() else [PYTHON, "-m", "briefgen"]
 AUDIENCES = ("defence", "economic", "historical")
 AUDIENCE = "defence"  # the one-audience builds
 BIG = 100_000  # the size the check target is set for
-MD_BUILD_MAX = 10_000  # no Markdown build of larger bases: minutes each
+MD_BUILD_MAX = BIG  # the Markdown build is measured up to the largest base
+EDITED = "facts-001.yaml"  # the fact file a one-file edit appends a comment line to
+EDIT_PEAK_MB = 400  # the most a check after a one-file edit at 100k facts may hold
 SLOW = 8.0  # seconds: a command whose first run takes longer gets 3 runs, not --runs
 REAL_LIKE = (150, 5, 11)  # facts, sources, KB per source: the size of the real base's five texts
 # Briefs dated 2026-01-01; bytecode cached as an installed briefgen would have it (this machine sets
@@ -194,12 +197,25 @@ def fresh(directory: Path | None = None, cold: bool = True) -> Callable[[], None
 
     def empty() -> None:
         if cold:
-            shutil.rmtree(CACHE / "factbase", ignore_errors=True)
+            for kind in ("factbase", "factfile", "sourcetext"):
+                shutil.rmtree(CACHE / kind, ignore_errors=True)
         if directory is not None:
             shutil.rmtree(directory, ignore_errors=True)
             directory.mkdir(parents=True)
 
     return empty
+
+
+def edited(base: Path) -> Callable[[], None]:
+    """A `before` hook: the cache left as the run before filled it, then one fact file edited (a
+    comment line appended, a different one each run, so each run follows an edit)."""
+    count = iter(range(1, 1_000_000))
+
+    def edit() -> None:
+        with (base / EDITED).open("a", encoding="utf-8") as out:
+            out.write(f"# edit {next(count)}\n")
+
+    return edit
 
 
 def build_cmd(
@@ -218,6 +234,8 @@ class Scaling:
     rows: list[str]
     checks: dict[int, Stats]  # by number of facts, cold cache
     warm_checks: dict[int, Stats]  # the same, unchanged base, warm cache
+    edits: dict[int, Stats] = field(default_factory=dict)  # the same, after a one-file edit
+    md_builds: dict[int, Stats] = field(default_factory=dict)  # md build of one audience, cold cache
     md_1k: Stats | None = None  # the Markdown build of the 1k base, and its output for pandoc
     md_1k_path: Path | None = None
     render_1k: float | None = None  # seconds briefgen's conversion stage alone takes on the 1k brief
@@ -226,7 +244,9 @@ class Scaling:
 def scaling(sizes: list[int], runs: int, cache: Path, work: Path) -> Scaling:
     """Check (and Markdown build) times per synthetic size."""
     found = Scaling([], {}, {})
+    every = runs
     for facts in sizes:
+        runs = min(every, 3) if facts >= BIG else every  # the largest base: 3 runs of each at most
         base = cached_base(cache, facts, sources_for(facts))
         text_mb = sum(p.stat().st_size for p in (base / "texts").iterdir()) / 1e6
         command = [*BRIEFGEN, "--facts", str(base), "check"]
@@ -234,12 +254,14 @@ def scaling(sizes: list[int], runs: int, cache: Path, work: Path) -> Scaling:
         found.rows.append(check.row(f"check, {facts:,} facts / {sources_for(facts)} sources / {text_mb:.0f} MB text"))
         found.warm_checks[facts] = warm = measure(command, runs, work)  # the cold runs left the cache filled
         found.rows.append(warm.row(f"check again, {facts:,} facts, unchanged (warm cache)"))
+        found.edits[facts] = edit_check(base, command, runs, work)
+        found.rows.append(found.edits[facts].row(f"check after a one-file edit, {facts:,} facts", f"{EDITED} edited"))
         if facts > MD_BUILD_MAX:
             skipped = f"skipped (over {MD_BUILD_MAX:,} facts)"
             found.rows.append(f"| md build {AUDIENCE}, {facts:,} facts | — | — | — | — | {skipped} |")
             continue
         out = work / f"md-{facts}"
-        md = measure(build_cmd(base, out, (AUDIENCE,), ("md",)), runs, work, fresh(out))
+        found.md_builds[facts] = md = measure(build_cmd(base, out, (AUDIENCE,), ("md",)), runs, work, fresh(out))
         found.rows.append(md.row(f"md build {AUDIENCE}, {facts:,} facts", notes_in(out / f"{AUDIENCE}-brief.md")))
         if facts == 1000:
             found.md_1k, found.md_1k_path = md, out / f"{AUDIENCE}-brief.md"
@@ -249,6 +271,15 @@ def scaling(sizes: list[int], runs: int, cache: Path, work: Path) -> Scaling:
                 name = "conversion stage alone (brief to HTML), 1,000 facts"
                 found.rows.append(f"| {name} | {found.render_1k:.4f} | — | 7 | — | {said} |")
     return found
+
+
+def edit_check(base: Path, command: list[str], runs: int, work: Path) -> Stats:
+    """The check after a one-file edit; the fact file is put back as it was generated afterwards."""
+    original = (base / EDITED).read_bytes()
+    try:
+        return measure(command, runs, work, edited(base))
+    finally:
+        (base / EDITED).write_bytes(original)
 
 
 def render_stage(base: Path, work: Path) -> float | None:
@@ -400,6 +431,21 @@ def ratios(builds: dict[str, Stats], fl: dict[str, Stats | None], scale: Scaling
             rows.append(
                 f"| check, 100k facts, unchanged, warm cache | {w.seconds:.1f} s, {w.peak_mb:.0f} MB | < 2 s | {ok} |"
             )
+    return rows + scale_ratios(scale)
+
+
+def scale_ratios(scale: Scaling) -> list[str]:
+    """The curator's loop and the build at the largest size, each over the cold check of the same base."""
+    cold = scale.checks.get(BIG)
+    rows = [
+        ratio_row("check after a one-file edit, 100k facts / cold check", scale.edits.get(BIG), cold, 0.25),
+        ratio_row(f"md build ({AUDIENCE}), 100k facts / cold check", scale.md_builds.get(BIG), cold, 1.2),
+    ]
+    edit = scale.edits.get(BIG)
+    if edit is not None and not edit.failed:
+        ok = "yes" if edit.peak_mb <= EDIT_PEAK_MB else "NO"
+        name = "check after a one-file edit, 100k facts, peak memory"
+        rows.append(f"| {name} | {edit.peak_mb:.0f} MB | ≤ {EDIT_PEAK_MB} MB | {ok} |")
     return rows
 
 
@@ -429,6 +475,7 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=HERE / ".cache", help="where generated bases are kept")
     args = parser.parse_args()
     started = time.perf_counter()
+    load_before = ", ".join(f"{x:.2f}" for x in os.getloadavg())  # the machine may be shared: say how busy
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
     with tempfile.TemporaryDirectory(prefix="briefgen-bench-") as tmp:
         work = Path(tmp)
@@ -439,7 +486,7 @@ def main() -> None:
         fl = floors(base, args.runs, work, scale.md_1k_path)
     shutil.rmtree(CACHE, ignore_errors=True)
     print(f"# briefgen benchmarks: medians of whole-process runs ({args.runs}, or 3 over {SLOW:g} s), warm file cache")
-    print(f"\n{machine()}")
+    print(f"\n{machine()}\nload average at the start: {load_before}")
     print(table("Scaling on synthetic fact bases", scale.rows))
     rows += [s.row(f"floor: {k}") for k, s in fl.items() if s is not None]
     print(table(f"Briefs: {described}", rows))

@@ -113,16 +113,18 @@ def dropped_hedges(fact: Fact, passages: list[Passage]) -> list[str]:
     if fact.hedge:
         return []
     vocabulary = hedges()
-    kept = vocabulary.found(vocabulary.keep, fact.statement)
-    dropped: dict[str, tuple[str, str]] = {}
+    cues: dict[str, tuple[str, str]] = {}
     for passage in passages:
         found = vocabulary.found(vocabulary.cues, passage.frame)
         # A report frame carries over to a sentence that points back ("The order, …").
         if passage.before and "report" not in found:
             found.update({k: v for k, v in vocabulary.found(vocabulary.cues, passage.before).items() if k == "report"})
         for kind, cue in found.items():
-            if kind not in kept:
-                dropped.setdefault(kind, (cue, passage.source))
+            cues.setdefault(kind, (cue, passage.source))
+    if not cues:  # most passages: the statement need not be searched for the words that keep a hedge
+        return []
+    kept = vocabulary.found(vocabulary.keep, fact.statement)
+    dropped = {kind: where for kind, where in cues.items() if kind not in kept}
     return [
         f"statement drops the source's hedge '{cue}' ({kind}, {source}): "
         "carry it in the statement, or say in 'hedge:' why the statement need not"

@@ -78,9 +78,12 @@ def _safe_ancestors(path: Path) -> bool:
 
 @functools.cache
 def code_digest() -> str:
-    """A hash of briefgen's own source files, every subpackage's: a new version or an edit never reads old entries."""
+    """A hash of briefgen's own source files, every subpackage's: a new version or an edit never reads old entries.
+
+    The YAML files shipped beside the code count as code: a rule reads check/hedges.yaml.
+    """
     digest = hashlib.sha256()
-    for path in sorted(PACKAGE.rglob("*.py")):
+    for path in sorted([*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.yaml")]):
         name = path.relative_to(PACKAGE).as_posix()
         digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -122,8 +125,11 @@ def discard(kind: str, key: str, why: str) -> None:
         pass
 
 
-def write(kind: str, key: str, value: Any) -> None:
-    """Store a plain JSON value under key atomically, keeping the KEEP newest entries of this kind; never fails."""
+def write(kind: str, key: str, value: Any, prune: bool = True) -> None:
+    """Store a plain JSON value under key atomically, keeping the KEEP newest entries of this kind; never fails.
+
+    prune=False leaves the pruning to one later call of prune(): for the many per-file entries of one load.
+    """
     path = _entry(kind, key)
     if path is None:
         return
@@ -138,18 +144,30 @@ def write(kind: str, key: str, value: Any) -> None:
             out.write(data)
         os.replace(scratch, path)
         scratch = None
-        _prune(path.parent)
+        if prune:
+            _prune(path.parent)
     except Exception:  # noqa: BLE001 - a cache that cannot be written is only a slower next run
         if scratch is not None:
             Path(scratch).unlink(missing_ok=True)
 
 
-def _prune(directory: Path) -> None:
-    """Keep the KEEP newest entries; remove pickles left by earlier versions, which are never read."""
+def prune(kind: str, keep: int) -> None:
+    """Keep the `keep` newest entries of kind; never fails."""
+    root = cache_dir()
+    if root is None or not (root / kind).is_dir():
+        return
+    try:
+        _prune(root / kind, keep)
+    except OSError:
+        pass  # another run pruned first; the bound holds on the next load
+
+
+def _prune(directory: Path, keep: int = KEEP) -> None:
+    """Keep the `keep` newest entries; remove pickles left by earlier versions, which are never read."""
     for old in directory.glob("*.pickle"):
         old.unlink(missing_ok=True)
     entries = sorted(directory.glob(f"*{SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in entries[KEEP:]:
+    for old in entries[keep:]:
         old.unlink(missing_ok=True)
 
 

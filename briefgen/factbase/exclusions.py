@@ -32,14 +32,17 @@ class _Texts:
     """Source texts by id: those already loaded, else read once on demand (a cached check has none)."""
 
     def __init__(self, root: Path, sources: Mapping[str, Source], texts: Mapping[str, SourceText]):
-        self.root, self.sources, self.texts = root, sources, dict(texts)
+        # Not copied: the loaded texts may be made on demand (loading.SourceTexts), only those asked for.
+        self.root, self.sources, self.texts = root, sources, texts
+        self.read: dict[str, SourceText | None] = {}
 
     def get(self, source_id: str) -> SourceText | None:
-        if source_id not in self.texts and source_id in self.sources:
-            text, _problems = read_source_text(self.sources[source_id], self.root)  # reported by the load
-            if text is not None:
-                self.texts[source_id] = text
-        return self.texts.get(source_id)
+        if source_id in self.texts:
+            return self.texts[source_id]
+        if source_id not in self.read and source_id in self.sources:
+            # Its problems are reported by the load.
+            self.read[source_id], _problems = read_source_text(self.sources[source_id], self.root)
+        return self.read.get(source_id)
 
 
 def _exclusion(entry: Any, sources: Mapping[str, Source], texts: _Texts) -> Exclusion | str | None:

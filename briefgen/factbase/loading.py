@@ -6,7 +6,7 @@ import functools
 import gc
 import hashlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -14,20 +14,21 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from briefgen.common.hashing import file_token, sha256_text
-from briefgen.common.parallel import in_parallel, in_worker
+from briefgen.common.parallel import PARALLEL_MIN_BYTES, in_parallel, in_worker
 from briefgen.errors import Problem, UsageError
-from briefgen.factbase import cache, codec
+from briefgen.factbase import cache, codec, incremental
 from briefgen.factbase.anchoring import AnchorError, Match, anchor
 from briefgen.factbase.dates import parse_date
 from briefgen.factbase.facts import Evidence, Fact, Quantity, Topics, fact_files, load_fact_file, load_topics
+from briefgen.factbase.incremental import SourceTexts
 from briefgen.factbase.sources import (
     Source,
     SourceNames,
     SourceText,
     check_original,
     load_sources,
-    markup_problem,
-    read_source_text,
+    markup_in,
+    read_source_raw,
 )
 
 
@@ -46,7 +47,7 @@ class FactBase:
 
     root: Path
     sources: dict[str, Source]
-    texts: dict[str, SourceText]
+    texts: Mapping[str, SourceText]  # a SourceTexts when loaded: each made when first asked for
     topics: Topics
     facts: list[Fact]
     anchors: dict[tuple[str, int], Anchor] = field(default_factory=dict)
@@ -113,6 +114,7 @@ class FileResult:
     problems: list[Problem]
     anchors: dict[tuple[str, int], Anchor]
     sha256: str = ""  # of the file, read for the cache while its contents are in the page cache
+    stored: list[Any] | None = None  # the facts (or outlines) as its cache entry holds them, when read from one
 
 
 def load_fact_base(root: Path, rules: FactRules | None = None, outline: bool = False) -> tuple[FactBase, list[Problem]]:
@@ -127,12 +129,20 @@ def load_fact_base(root: Path, rules: FactRules | None = None, outline: bool = F
         found = _cached(root, index, outline) if index else None
         if found is not None:
             return found
-        base, problems = _load(root, rules, outline)
+        base, problems, encoded = _load(root, rules, outline, index is not None)
     if index:
-        digests = {t.source.path.relative_to(root).as_posix(): t.sha256 for t in base.texts.values()}
+        digests = {source.path.relative_to(root).as_posix(): sha for source, sha in _text_digests(base.texts)}
         digests.update(base.file_digests)
-        cache.write("factbase", index, _to_cache(content_digest(root, digests), base, problems, outline))
+        entry = _to_cache(content_digest(root, digests), base, problems, encoded, outline)
+        cache.write("factbase", index, entry)
     return base, problems
+
+
+def _text_digests(texts: Mapping[str, SourceText]) -> list[tuple[Source, str]]:
+    """Each text's source and the sha256 of its bytes, without making a text not yet made."""
+    if isinstance(texts, SourceTexts):
+        return texts.digests()
+    return [(t.source, t.sha256) for t in texts.values()]
 
 
 def _cached(root: Path, index: str, outline: bool) -> tuple[FactBase, list[Problem]] | None:
@@ -157,8 +167,7 @@ def _cache_index(root: Path, rules: FactRules | None, outline: bool) -> str | No
     """
     if cache.cache_dir() is None or not (root / "sources.yaml").is_file():
         return None
-    mode = f"{rules.__module__}.{rules.__qualname__}" if rules else "-"
-    parts = [cache.code_digest(), mode, str(outline), str(root.resolve())]
+    parts = [cache.code_digest(), _mode(rules), str(outline), str(root.resolve())]
     for path in _files_of(root):
         info = path.stat()
         parts.append(f"{path.relative_to(root).as_posix()}:{info.st_size}:{info.st_mtime_ns}:{info.st_ino}")
@@ -178,9 +187,12 @@ def content_digest(root: Path, known: dict[str, str]) -> str:
     return digest.hexdigest()
 
 
-def _to_cache(digest: str, base: FactBase, problems: list[Problem], outline: bool) -> dict[str, Any]:
-    """The entry: plain values only (codec.py). For a check, outlines of facts and no texts: a
-    fraction of the size, and much faster to read back."""
+def _to_cache(
+    digest: str, base: FactBase, problems: list[Problem], encoded: list[Any], outline: bool
+) -> dict[str, Any]:
+    """The entry: plain values only (codec.py), the facts as encoded (given). For a check, outlines of
+    facts: a fraction of the size, and much faster to read back. Texts are not held but named: each
+    has its own entry (incremental.py), and a build made from this one makes only those it asks for."""
     entry: dict[str, Any] = {
         "digest": digest,
         "sources": codec.encode_sources(base.sources),
@@ -188,10 +200,10 @@ def _to_cache(digest: str, base: FactBase, problems: list[Problem], outline: boo
         "problems": codec.encode_problems(problems),
     }
     if outline:
-        entry["outlines"] = [codec.encode_outline(outline_of(f)) for f in base.facts]
+        entry["outlines"] = encoded
     else:
-        entry["facts"] = [codec.encode_fact(f) for f in base.facts]
-        entry["texts"] = codec.encode_texts(base.texts)
+        entry["facts"] = encoded
+        entry["texts"] = list(base.texts)
         entry["anchors"] = codec.encode_anchors(base.anchors)
         entry["file_digests"] = base.file_digests
     return entry
@@ -205,43 +217,141 @@ def _from_cache(root: Path, entry: dict[str, Any], outline: bool) -> tuple[FactB
     if outline:
         facts = [codec.decode_outline(o) for o in codec.list_of(entry["outlines"])]
         return FactBase(root, sources, {}, topics, facts), problems
-    texts = codec.decode_texts(entry["texts"], sources)
+    texts = _texts_named(root, sources, codec.list_of(entry["texts"]))
     facts = [codec.decode_fact(f) for f in codec.list_of(entry["facts"])]
     anchors = {key: Anchor(src, where, match) for key, src, where, match in codec.decode_anchors(entry["anchors"])}
     digests = codec.decode_digests(entry["file_digests"])
     return FactBase(root, sources, texts, topics, facts, anchors, digests), problems
 
 
-def _load(root: Path, rules: FactRules | None, outline: bool) -> tuple[FactBase, list[Problem]]:
+def _texts_named(root: Path, sources: dict[str, Source], ids: list[Any]) -> SourceTexts:
+    """The texts of the sources named, to be made when asked for; their files hashed as the entry's
+    digest says (else it would not be used), so read here without problems."""
+    pending: dict[str, tuple[Source, str, str]] = {}
+    for sid in ids:
+        source = sources.get(sid) if isinstance(sid, str) else None
+        raw = read_source_raw(source, root)[0] if source is not None else None
+        if source is None or raw is None:
+            raise codec.ShapeError(f"a text of an unknown or unreadable source '{sid}'")
+        pending[source.id] = (source, *raw)
+    return SourceTexts(pending)
+
+
+def _load(
+    root: Path, rules: FactRules | None, outline: bool, reuse: bool = False
+) -> tuple[FactBase, list[Problem], list[Any]]:
+    """Read the base; with reuse, each fact file's result and each source's normalised text come from
+    the cache where what they were made from is unchanged (see incremental.py), the rest is read.
+    The facts encoded (their outlines with outline) come back too, for the cache."""
     if not (root / "sources.yaml").is_file():
         raise UsageError(f"{root}: not a fact base (no sources.yaml); pass --facts DIR")
     sources, problems = load_sources(root)
-    texts: dict[str, SourceText] = {}
-    for text, found in _read_texts(root, list(sources.values())):
+    pending: dict[str, tuple[Source, str, str]] = {}
+    for source, (raw, found) in zip(sources.values(), _read_raw(root, list(sources.values())), strict=True):
         problems += found
-        markup = markup_problem(text, root) if text is not None else None
+        markup = markup_in(source, raw[0], root) if raw is not None else None
         if markup is not None:  # a page's markup read as text: nothing in it can be located
             problems.append(markup)
-        elif text is not None:
-            texts[text.source.id] = text
+        elif raw is not None:
+            pending[source.id] = (source, *raw)
     for source in sources.values():
         problems += check_original(source, root)
     topics, found = load_topics(root)
     problems += found
-    base = FactBase(root=root, sources=sources, texts=texts, topics=topics, facts=[])
     paths = fact_files(root)
-    for path, result in zip(paths, _read_files(base, paths, rules, outline), strict=True):
+    keys = _file_keys(root, sources, pending, paths, rules, outline) if reuse else {}
+    reused = {path: got for path in paths if (got := _reused(root, keys.get(path), outline)) is not None}
+    missing = [path for path in paths if path not in reused]
+    texts = SourceTexts(pending)
+    # Many files to read (a cold load) share the normalising among the cores; a few made on demand.
+    if sum(_size(path) for path in missing) >= PARALLEL_MIN_BYTES:
+        made = _make_texts(list(pending.values()), reuse)
+        # Made by workers, each text comes back with its own copy of the raw text: keep only that one.
+        texts = SourceTexts({sid: (t.source, t.raw, t.sha256) for sid, t in made.items()}, made)
+        pending.clear()
+    base = FactBase(root=root, sources=sources, texts=texts, topics=topics, facts=[])
+    read = dict(zip(missing, _read_files(base, missing, rules, outline, keys), strict=True))
+    encoded: list[Any] = []
+    for path in paths:
+        result = reused.get(path) or read[path]
+        encoded += result.stored if result.stored is not None else _encoded(result.facts, outline)
         base.facts += result.facts
         base.anchors.update(result.anchors)
         base.file_digests[path.relative_to(root).as_posix()] = result.sha256
         problems += result.problems
-    return base, problems
+    if reuse:
+        cache.prune(incremental.FILES, cache.KEEP * max(len(paths), 1))
+        cache.prune(incremental.TEXTS, cache.KEEP * max(len(sources), 1))
+    return base, problems, encoded
 
 
-def _read_texts(root: Path, sources: list[Source]) -> list[tuple[SourceText | None, list[Problem]]]:
-    """Every source's text read and normalised, once each, shared among the cores for many sources."""
-    sizes = [source.path.stat().st_size if source.path.is_file() else 0 for source in sources]
-    return in_parallel(sources, sizes, lambda share: [read_source_text(source, root) for source in share])
+def _encoded(facts: list[Fact], outline: bool) -> list[Any]:
+    if outline:
+        return [codec.encode_outline(outline_of(f)) for f in facts]
+    return [codec.encode_fact(f) for f in facts]
+
+
+def _read_raw(root: Path, sources: list[Source]) -> list[tuple[tuple[str, str] | None, list[Problem]]]:
+    """Every source's text as read, with the sha256 of its bytes (checked against the registry)."""
+    return [read_source_raw(source, root) for source in sources]
+
+
+def _make_texts(pending: list[tuple[Source, str, str]], reuse: bool) -> dict[str, SourceText]:
+    """Every text normalised (or, with reuse, read back from the cache), shared among the cores for many."""
+    make = incremental.make_text if reuse else SourceText
+    sizes = [len(raw) for _source, raw, _sha in pending]
+    made = in_parallel(pending, sizes, lambda share: [make(*item) for item in share])
+    return {text.source.id: text for text in made}
+
+
+def _file_keys(
+    root: Path,
+    sources: dict[str, Source],
+    pending: dict[str, tuple[Source, str, str]],
+    paths: list[Path],
+    rules: FactRules | None,
+    outline: bool,
+) -> dict[Path, tuple[str, str]]:
+    """Each fact file's cache key and the sha256 of its bytes."""
+    context = incremental.context_digest(root, sources, pending)
+    mode = f"{_mode(rules)}:{outline}"
+    keys = {}
+    for path in paths:
+        sha = file_token(path)
+        keys[path] = (incremental.file_key(context, mode, path.relative_to(root).as_posix(), sha), sha)
+    return keys
+
+
+def _mode(rules: FactRules | None) -> str:
+    return f"{rules.__module__}.{rules.__qualname__}" if rules else "-"
+
+
+def _reused(root: Path, key: tuple[str, str] | None, outline: bool) -> FileResult | None:
+    """A fact file's result from its cache entry; None on a miss, and an entry of the wrong shape is discarded."""
+    if key is None:
+        return None
+    entry = cache.read(incremental.FILES, key[0])
+    if entry is None:
+        return None
+    try:
+        problems = codec.decode_problems(entry["problems"])
+        if outline:
+            stored = codec.list_of(entry["outlines"])
+            return FileResult([codec.decode_outline(o) for o in stored], problems, {}, key[1], stored)
+        stored = codec.list_of(entry["facts"])
+        anchors = {k: Anchor(src, where, match) for k, src, where, match in codec.decode_anchors(entry["anchors"])}
+        return FileResult([codec.decode_fact(f) for f in stored], problems, anchors, key[1], stored)
+    except (KeyError, ValueError, TypeError) as exc:  # codec.ShapeError is a ValueError
+        cache.discard(incremental.FILES, key[0], f"not a fact file's result of this shape ({exc})")
+        return None
+
+
+def _file_entry(result: FileResult, outline: bool) -> dict[str, Any]:
+    entry: dict[str, Any] = {"problems": codec.encode_problems(result.problems)}
+    entry["outlines" if outline else "facts"] = _encoded(result.facts, outline)
+    if not outline:
+        entry["anchors"] = codec.encode_anchors(result.anchors)
+    return entry
 
 
 WARNING = "warning: "  # a per-fact rule's message with this prefix is a warning, not an error
@@ -322,12 +432,19 @@ class _Outlined(NamedTuple):
     sha256: str
 
 
-def _read_files(base: FactBase, paths: list[Path], rules: FactRules | None, outline: bool) -> list[FileResult]:
-    """Every file's result, in file order; a large base is shared among the cores."""
+def _read_files(
+    base: FactBase, paths: list[Path], rules: FactRules | None, outline: bool, keys: dict[Path, tuple[str, str]]
+) -> list[FileResult]:
+    """Every file's result, in file order; a large base is shared among the cores. A file with a key
+    has its result stored under it, by the process that read it."""
     parent = os.getpid()
 
     def job(share: list[Path]) -> list[FileResult | _Outlined]:
         results = [read_file(base, path, rules) for path in share]
+        for path, result in zip(share, results, strict=True):
+            # Stored only if the file still has the bytes the key names (an edit while reading would not).
+            if path in keys and result.sha256 == keys[path][1]:
+                cache.write(incremental.FILES, keys[path][0], _file_entry(result, outline), prune=False)
         if outline and in_worker(parent):
             return [
                 _Outlined(problems=r.problems, outlines=[outline_of(f) for f in r.facts], sha256=r.sha256)

@@ -269,6 +269,12 @@ def load_sources(base: Path) -> tuple[dict[str, Source], list[Problem]]:
 
 def read_source_text(source: Source, base: Path) -> tuple[SourceText | None, list[Problem]]:
     """Read and normalise one source's text, checking its sha256."""
+    raw, problems = read_source_raw(source, base)
+    return (SourceText(source, *raw) if raw is not None else None), problems
+
+
+def read_source_raw(source: Source, base: Path) -> tuple[tuple[str, str] | None, list[Problem]]:
+    """Read one source's text, not yet normalised, with the sha256 of its bytes; checked against the registry."""
     rel = "sources.yaml"
     try:
         data = read_regular(source.path)  # a named pipe is refused, not waited on; a huge file by its size
@@ -287,7 +293,7 @@ def read_source_text(source: Source, base: Path) -> tuple[SourceText | None, lis
         text = data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError:
         return None, problems + [Problem(rel, source.line, source.id, "source text is not UTF-8")]
-    return SourceText(source, text, digest), problems
+    return (text, digest), problems
 
 
 def check_original(source: Source, base: Path) -> list[Problem]:
@@ -314,12 +320,17 @@ _MARKUP = re.compile(rf"<(?:!doctype|/?(?:{_TAGS})\b)[^>]*>", re.I)
 
 def markup_problem(text: SourceText, base: Path) -> Problem | None:
     """A registered text that is still a web page's markup: its quotes and paragraphs would be wrong."""
-    found = _MARKUP.findall(text.raw)
+    return markup_in(text.source, text.raw, base)
+
+
+def markup_in(source: Source, raw: str, base: Path) -> Problem | None:
+    """markup_problem on a text not yet normalised."""
+    found = _MARKUP.findall(raw)
     if len(found) < 3:  # one '<p>' quoted in prose is not a page
         return None
-    rel = text.source.path.relative_to(base)
+    rel = source.path.relative_to(base)
     msg = (
         f"source text '{rel}' still contains markup ({len(found)} tags such as {found[0][:20]}); "
         "register the page with `briefgen add PAGE.html` so its text is extracted"
     )
-    return Problem("sources.yaml", text.source.line, text.source.id, msg)
+    return Problem("sources.yaml", source.line, source.id, msg)
