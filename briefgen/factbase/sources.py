@@ -153,6 +153,17 @@ def inside(base: Path, path: Path) -> bool:
     return True
 
 
+def _date_field(entry: dict[str, Any], name: str, issues: list[str]) -> DateSpec | None:
+    """An optional date of a source; a bad one is an issue naming the field."""
+    if entry.get(name) is None:
+        return None
+    try:
+        return parse_date(entry[name])
+    except DateError as exc:
+        issues.append(f"{name}: {exc}")
+        return None
+
+
 def _text_field(entry: dict[str, Any], name: str, problems: list[str]) -> str | None:
     value = entry.get(name)
     if value is None:
@@ -173,12 +184,7 @@ def _parse_source(entry: Any, base: Path, rel: str) -> tuple[Source | None, list
     issues += [f"missing required field '{k}'" for k in sorted(REQUIRED_SOURCE_FIELDS - entry.keys())]
     if sid is not None and not (isinstance(sid, str) and ID_RE.match(sid)):
         issues.append("id must be lowercase letters, digits and hyphens")
-    published = None
-    if entry.get("published") is not None:
-        try:
-            published = parse_date(entry["published"])
-        except DateError as exc:
-            issues.append(f"published: {exc}")
+    published = _date_field(entry, "published", issues)
     page_starts = entry.get("page_starts") or []
     if not (isinstance(page_starts, list) and all(isinstance(n, int) and n > 0 for n in page_starts)):
         issues.append("page_starts must be a list of line numbers")
@@ -203,12 +209,7 @@ def _parse_source(entry: Any, base: Path, rel: str) -> tuple[Source | None, list
         issues.append(f"original '{entry['original']}' leaves the fact base directory; keep originals under it")
     if original is not None and not entry.get("original_sha256"):
         issues.append("an original needs its 'original_sha256'")
-    retrieved = None
-    if entry.get("retrieved") is not None:
-        try:
-            retrieved = parse_date(entry["retrieved"])
-        except DateError as exc:
-            issues.append(f"retrieved: {exc}")
+    retrieved = _date_field(entry, "retrieved", issues)
     provenance = entry.get("provenance") or {}
     if not (isinstance(provenance, dict) and all(isinstance(v, str) for v in provenance.values())):
         issues.append("provenance must map a field name to where its value came from")

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from briefgen.brief.selection import Brief
-from briefgen.common.sentences import split_sentences
 from briefgen.factbase.anchoring import normalise
+from briefgen.render.verification import cited_sentences, tabled_facts, unseen_facts
 
 _BLOCKS = {"p", "li", "figcaption", "tr", "dd", "dt", "blockquote"}
 _SKIPPED = {"h1", "h2", "h3", "h4", "h5", "h6", "caption", "thead", "svg", "style", "title", "script"}
@@ -214,24 +214,13 @@ def _notes_and_passages(reader: _Reader, brief: Brief) -> list[str]:
 
 def _sentences(reader: _Reader, brief: Brief) -> list[str]:
     problems = []
-    cited: set[str] = set()
+    prose = []
     for block in reader.done:
         text = " ".join("".join(block.text).split())
-        if block.tag == "tr":
-            if not block.calls and text:
-                problems.append(f"table row without a note: {text[:120]}")
-            continue
-        for sentence in split_sentences(text):
-            ending = _ENDS_CALLED.search(sentence.rstrip())
-            if not ending:
-                problems.append(f'sentence without a note: "{sentence[:160]}"')
-            else:
-                cited.add(sentence.rstrip()[: ending.start()].strip())
-    in_tables = {row.sentence.fact.id for s in brief.sections for series in s.series for row in series.rows}
-    in_tables |= {row.sentence.fact.id for series in brief.disagreements for row in series.rows}
-    texts = {s.fact.id: s.text for s in brief.sentences}
-    for fact in brief.facts:
-        wanted = " ".join(texts.get(fact.id, fact.statement).split())
-        if fact.id not in in_tables and wanted not in cited:
-            problems.append(f"fact {fact.id} was selected but does not appear in the brief")
-    return problems
+        if block.tag != "tr":
+            prose.append(text)
+        elif not block.calls and text:
+            problems.append(f"table row without a note: {text[:120]}")
+    cited, uncited = cited_sentences(prose, _ENDS_CALLED, "note")
+    tabled = tabled_facts(brief, disagreements=True)
+    return problems + uncited + unseen_facts(brief, tabled, lambda text: " ".join(text.split()) in cited)

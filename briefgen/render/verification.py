@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 
 from briefgen.brief.selection import Brief
 from briefgen.common.sentences import split_sentences
@@ -60,28 +61,51 @@ def verify_markdown(markdown: str, brief: Brief) -> list[str]:
     problems += [f"note [^{d}] is never called" for d in sorted(set(defs) - calls)]
     for glued in _RUN_TOGETHER.findall(body) if _GLUED.search(body) else []:
         problems.append(f'sentences run together after a footnote: "{glued}"')
-    cited: set[str] = set()  # each cited sentence without its calls: most facts are found here at once
+    prose = []
     for block in _body_blocks(markdown):
-        if block.startswith("|"):
-            if not _NOTE_CALL.search(block):
-                problems.append(f"table row without a footnote: {block[:120]}")
-            continue
-        for sentence in split_sentences(block):
-            ending = _ENDS_CITED.search(sentence.rstrip())
-            if not ending:
-                problems.append(f'sentence without a footnote: "{sentence[:160]}"')
-            else:
-                cited.add(md_text(sentence.rstrip()[: ending.start()]))
+        if not block.startswith("|"):
+            prose.append(block)
+        elif not _NOTE_CALL.search(block):
+            problems.append(f"table row without a footnote: {block[:120]}")
+    cited, uncited = cited_sentences(prose, _ENDS_CITED, "footnote")
     present = md_text(markdown)
-    in_tables = {row.sentence.fact.id for s in brief.sections for series in s.series for row in series.rows}
+
+    def seen(text: str) -> bool:  # most facts are found among the cited sentences at once
+        wanted = md_escape(text)
+        return wanted in cited or wanted in present
+
+    return problems + uncited + unseen_facts(brief, tabled_facts(brief), seen)
+
+
+def cited_sentences(blocks: list[str], ending: re.Pattern[str], call: str) -> tuple[set[str], list[str]]:
+    """Each sentence of the blocks without its note calls, and one problem per sentence that has none."""
+    cited: set[str] = set()
+    problems = []
+    for block in blocks:
+        for sentence in split_sentences(block):
+            found = ending.search(sentence.rstrip())
+            if found:
+                cited.add(md_text(sentence.rstrip()[: found.start()]))
+            else:
+                problems.append(f'sentence without a {call}: "{sentence[:160]}"')
+    return cited, problems
+
+
+def tabled_facts(brief: Brief, disagreements: bool = False) -> set[str]:
+    """Facts a brief shows as table rows (checked as rows, not as sentences)."""
+    series = [s for section in brief.sections for s in section.series]
+    series += list(brief.disagreements) if disagreements else []
+    return {row.sentence.fact.id for s in series for row in s.rows}
+
+
+def unseen_facts(brief: Brief, tabled: set[str], seen: Callable[[str], bool]) -> list[str]:
+    """Every selected fact not in a table must be seen in the brief, as the brief words it."""
     texts = {s.fact.id: s.text for s in brief.sentences}
-    for fact in brief.facts:
-        if fact.id in in_tables:
-            continue
-        wanted = md_escape(texts.get(fact.id, fact.statement))
-        if wanted not in cited and wanted not in present:  # the search of the whole brief is the rare case
-            problems.append(f"fact {fact.id} was selected but does not appear in the brief")
-    return problems
+    return [
+        f"fact {fact.id} was selected but does not appear in the brief"
+        for fact in brief.facts
+        if fact.id not in tabled and not seen(texts.get(fact.id, fact.statement))
+    ]
 
 
 def md_text(markdown: str) -> str:
