@@ -39,8 +39,9 @@ check: $(BIN)/.installed
 # Tests marked slow (stress, kill-during-build, several PDF renders) are left out of `make test`.
 PYTEST := LC_ALL=C.UTF-8 $(BIN)/python -m pytest
 
+# The fast suite on every core (pytest-xdist): each test is isolated in its own tmp_path already.
 test: $(BIN)/.installed
-	$(PYTEST) -m "not slow and not browser"
+	$(PYTEST) -n auto -m "not slow and not browser"
 
 test-slow: $(BIN)/.installed
 	$(PYTEST) -m slow

@@ -109,6 +109,7 @@ def _docx_with_body(xml_body: bytes) -> bytes:
     return out.getvalue()
 
 
+@pytest.mark.slow  # builds a zip bomb
 def test_a_word_zip_bomb_is_refused_from_its_declared_size(base: Path, tmp_path: Path):
     paragraph = b"<w:p><w:r><w:t>" + b"word " * 2000 + b"</w:t></w:r></w:p>"
     bomb = tmp_path / "bomb.docx"
@@ -141,6 +142,7 @@ def test_a_word_document_of_many_paragraphs_is_read_in_bounded_time(base: Path, 
     assert "Paragraph 29999 says a few words." in text and "## Closing heading" in text
 
 
+@pytest.mark.slow  # builds a decompression bomb
 def test_a_pdf_decompression_bomb_is_a_clear_error(base: Path, tmp_path: Path):
     import zlib
 
@@ -294,6 +296,7 @@ def _plain(text: str) -> str:
     return yaml.safe_dump(text, width=10**9).strip().removesuffix("...").strip()
 
 
+@pytest.mark.slow  # runs the rules on pathological text
 def test_fidelity_rules_on_pathological_text_finish(base: Path):
     # For each piece, a 30,000-character source sentence and a statement made of the characters the
     # rules' patterns look for; one check of them all runs in a subprocess with a time bound.

@@ -206,6 +206,7 @@ def test_output_file_symlink_is_replaced_not_followed(base, tmp_path):
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=80)
 
 
+@pytest.mark.slow  # sixty generated facts, each built
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     statement=TEXT,

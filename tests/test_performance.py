@@ -61,6 +61,7 @@ def no_cache(monkeypatch):
     monkeypatch.setenv("BRIEFGEN_CACHE_DIR", "off")
 
 
+@pytest.mark.slow  # two generated bases checked under call counting
 def test_no_step_grows_with_facts_times_sources(tmp_path, no_cache):
     # Doubling both facts and sources doubles the work of a linear pipeline (a little more where a
     # sort is involved); a step that pairs every fact with every source, or every figure with every
@@ -77,6 +78,7 @@ def test_no_step_grows_with_facts_times_sources(tmp_path, no_cache):
     assert not grown, f"calls grew faster than the fact base: {grown}"
 
 
+@pytest.mark.slow  # two generated bases built under call counting
 def test_no_step_of_a_markdown_build_grows_with_facts_times_sources(tmp_path, no_cache):
     small, large = doubled(tmp_path)
     builds = []

@@ -217,6 +217,7 @@ def test_resource_attack_is_a_clear_template_error(base, tmp_path, body, message
         "{% for i in range(100000) %}{% for j in range(100000) %}{{ j.bit_length() }}{% endfor %}{% endfor %}",
     ],
 )
+@pytest.mark.slow  # waits out a (shortened) render deadline
 def test_a_template_that_never_ends_is_stopped(base, tmp_path, monkeypatch, body):
     monkeypatch.setattr(sandbox, "RENDER_SECONDS", 0.5)
     out = tmp_path / "out"
@@ -230,6 +231,7 @@ def test_a_template_that_never_ends_is_stopped(base, tmp_path, monkeypatch, body
     assert run("--facts", base, "build", "-o", out, "-a", "defence").exit_code == 0
 
 
+@pytest.mark.slow  # waits out a render deadline in a thread
 def test_the_deadline_holds_outside_the_main_thread(base, tmp_path, monkeypatch):
     import threading
 
