@@ -68,8 +68,8 @@ FIGURE_FACTS = """\
 """
 
 
-@pytest.fixture
-def figures_base(base: Path) -> Path:
+def add_figures(base: Path, metrics: str = "japan-fdi: Japanese registered investment\n") -> Path:
+    """Add a source of figures, the facts drawn from it and their metric labels to a fixture base."""
     (base / "texts" / "figs.txt").write_text(FIGURES_TEXT, encoding="utf-8")
     with open(base / "sources.yaml", "a", encoding="utf-8") as handle:
         handle.write(
@@ -78,10 +78,13 @@ def figures_base(base: Path) -> Path:
         )
     rehash(base, "figs")
     (base / "figures.yaml").write_text(FIGURE_FACTS, encoding="utf-8")
-    (base / "metrics.yaml").write_text(
-        "japan-fdi: Japanese registered investment\npartnership-level: Partnership level\n"
-    )
+    (base / "metrics.yaml").write_text(metrics, encoding="utf-8")
     return base
+
+
+@pytest.fixture
+def figures_base(base: Path) -> Path:
+    return add_figures(base, "japan-fdi: Japanese registered investment\npartnership-level: Partnership level\n")
 
 
 def test_series_and_disagreement_detection(figures_base):

@@ -18,25 +18,15 @@ from briefgen.factbase.metrics import metric_labels
 from briefgen.publish.build import BuildRequest, build
 from briefgen.render.charts import chart_alt
 from briefgen.render.pdf import PdfOptions, check_pdf, pdf_html
-from tests.conftest import rehash
 from tests.golden import AUDIENCES, DATE, FIXTURE
-from tests.test_analysis import FIGURE_FACTS, FIGURES_TEXT
+from tests.test_analysis import add_figures
 
 
 def with_charts(root: Path) -> Path:
     """The fixture base and a series the economic brief draws as a chart (as in test_analysis)."""
     base = root / "facts"
     shutil.copytree(FIXTURE, base)
-    (base / "texts" / "figs.txt").write_text(FIGURES_TEXT, encoding="utf-8")
-    with open(base / "sources.yaml", "a", encoding="utf-8") as handle:
-        handle.write(
-            '- id: figs\n  title: Japan Invests\n  publisher: Figures Weekly\n  published: "2017-02-01"\n'
-            "  type: news report\n  path: texts/figs.txt\n  sha256: x\n"
-        )
-    rehash(base, "figs")
-    (base / "figures.yaml").write_text(FIGURE_FACTS, encoding="utf-8")
-    (base / "metrics.yaml").write_text("japan-fdi: Japanese registered investment\n", encoding="utf-8")
-    return base
+    return add_figures(base)
 
 
 def brief_of(base: Path, audience: str) -> Brief:
