@@ -219,18 +219,23 @@ def test_strict_fails_on_weasyprint_warnings_even_when_up_to_date(base, tmp_path
 # --- the lock ------------------------------------------------------------------------------------
 
 
-def test_lock_names_a_live_holder(base, tmp_path):
-    out = tmp_path / "out"
-    out.mkdir()
+def build_while_held(base, out, mode: str):
+    """Build while another process holds the output directory's lock; return that process and the result."""
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(out / ".briefgen.lock"), "record"], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", HOLD_LOCK, str(out / ".briefgen.lock"), mode], stdout=subprocess.PIPE, text=True
     )
     try:
         assert holder.stdout.readline().strip() == "locked"
-        result = build(base, out, "--wait", "0.2")
+        return holder, build(base, out, "--wait", "0.2")
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_lock_names_a_live_holder(base, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    holder, result = build_while_held(base, out, "record")
     assert result.exit_code == 1
     assert f"another briefgen build holds {out / '.briefgen.lock'} (waited 0.2 s): pid {holder.pid}, started 2" in (
         result.stderr
@@ -243,15 +248,7 @@ def test_lock_held_by_orphans_of_a_dead_build_names_them(base, tmp_path):
     dead = subprocess.Popen(["true"])
     dead.wait()
     (out / ".briefgen.lock").write_text(f"{dead.pid} 12345\n")
-    orphan = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(out / ".briefgen.lock"), "keep"], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert orphan.stdout.readline().strip() == "locked"
-        result = build(base, out, "--wait", "0.2")
-    finally:
-        orphan.kill()
-        orphan.wait()
+    orphan, result = build_while_held(base, out, "keep")
     assert result.exit_code == 1
     assert f"the build that took it (pid {dead.pid}, started" in result.stderr
     assert f"stop them (kill {orphan.pid})" in result.stderr
