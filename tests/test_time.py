@@ -321,3 +321,49 @@ def test_an_outdated_value_is_never_stated_as_current(tmp_path):
     assert not {"iseas-japan-fourth-largest-trading-partner", "kt-trading-partner-rank"} & stated
     key_points = {f.id for f in choose(base, audience).key_points}
     assert not {"iseas-japan-fourth-largest-trading-partner", "kt-trading-partner-rank"} & key_points
+
+
+# --- the one search for every relative phrase: a shortcut that must agree with the phrases ---------
+
+PHRASE_CASES = [
+    "Over the last 20 years, trade grew.",
+    "Trade grew within the last decade and within recent years.",
+    "Ties deepened in recent months; more is expected in the coming years.",
+    "The upcoming visit was recent news, so far unconfirmed.",
+    "Currently the current plan, at present, holds to date.",
+    "What is now clear: exports now rise.",
+    "Talks this week followed last weekend's summit.",
+    "In the year of the Khmer Times report, the month the commentary appeared, after the piece was published.",
+    "It fell in the previous month, in October of the previous year.",
+    "Nowhere, presently, thisyear, lastly, recentness, sofar: no phrase here.",
+    "RECENTLY, NOW, THIS YEAR.",
+    "",
+]
+
+
+def _each_phrase(statement: str) -> bool:
+    from briefgen.check.timing import relative_patterns
+
+    patterns = relative_patterns()
+    return any(p.search(statement) for p in (*patterns.spans, *patterns.through_source))
+
+
+def test_the_one_search_finds_a_phrase_exactly_when_one_phrase_does():
+    from briefgen.check.timing import relative_patterns
+    from briefgen.factbase.loading import load_fact_base
+
+    shortcut = relative_patterns().any_phrase
+    assert shortcut is not None, "every shipped phrase starts at a word start: the shortcut must be on"
+    statements = PHRASE_CASES + [f.statement for f in load_fact_base(REPO / "facts")[0].facts]
+    found = [s for s in statements if _each_phrase(s)]
+    assert len(found) >= 10  # the cases above name phrases of every kind
+    for statement in statements:
+        assert bool(shortcut.search(statement)) == _each_phrase(statement), statement
+
+
+def test_a_phrase_not_at_a_word_start_turns_the_shortcut_off():
+    from briefgen.check.timing import any_phrase
+
+    assert any_phrase([r"\brecent\b", r"\bnow\b"]) is not None
+    assert any_phrase([r"\brecent\b", r"in recent years"]) is None  # could match inside "within"
+    assert any_phrase([r"\brecent\b", r"\b-now"]) is None  # starts with a non-word character

@@ -18,20 +18,41 @@ RELATIVE = Path(__file__).with_name("relative.yaml")
 _YEAR = re.compile(r"(?<![\d.,])\d{4}(?![\d])")
 
 
+# A phrase that starts at the start of a word: `\b`, any look-behinds, then a word character
+# (alone or opening a group). Every shipped phrase does; see `any_phrase`.
+_WORD_START = re.compile(r"\\b(?:\(\?<!(?:[^()\\]|\\.)*\))*(?:\(\?:)?[A-Za-z]")
+
+
 @dataclass(frozen=True)
 class RelativePatterns:
     spans: tuple[re.Pattern[str], ...]
     through_source: tuple[re.Pattern[str], ...]
+    any_phrase: re.Pattern[str] | None  # matches where any of them does; None: no such shortcut
 
 
 @functools.cache
 def relative_patterns() -> RelativePatterns:
     """The phrases of relative time, read once from relative.yaml beside this module."""
     spec = read_yaml(RELATIVE)
+    texts = [*spec["spans"], *spec["through_source"]]
     return RelativePatterns(
         spans=tuple(re.compile(p, re.IGNORECASE) for p in spec["spans"]),
         through_source=tuple(re.compile(p, re.IGNORECASE) for p in spec["through_source"]),
+        any_phrase=any_phrase(texts),
     )
+
+
+def any_phrase(texts: list[str]) -> re.Pattern[str] | None:
+    """One pattern that matches a statement exactly when one of these does, tried only at word starts.
+
+    Most statements hold no relative phrase, and one search that skips every position but the start
+    of a word is about 4x faster than one search per phrase (a third of a cold check at 100k facts
+    went to this rule). Exact only if every phrase starts at a word start with a word character;
+    if one does not, None, and each phrase is searched for in turn.
+    """
+    if not all(_WORD_START.match(t) for t in texts):
+        return None
+    return re.compile(r"\b(?=\w)(?:" + "|".join(f"(?:{t})" for t in texts) + ")", re.IGNORECASE)
 
 
 def basis_date(fact: Fact, sources: dict[str, Source]) -> DateSpec | None:
@@ -100,6 +121,8 @@ def check_relative_time(fact: Fact, basis: DateSpec | None = None) -> tuple[list
     and the statement states the year of that date or of the fact's own date.
     """
     patterns = relative_patterns()
+    if patterns.any_phrase is not None and not patterns.any_phrase.search(fact.statement):
+        return [], []
     found = [m.group(0) for p in patterns.through_source if (m := p.search(fact.statement))]
     errors = [
         f"statement names a date through a source's publication ('{phrase}'): write the date, with a date_basis"
