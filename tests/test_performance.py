@@ -227,3 +227,26 @@ def test_disagreements_by_year_match_the_pairwise_scan(rows):
         )
     )
     assert analysis.MetricGroup("m", facts).disagreements() == _pairwise(facts)
+
+
+def test_compare_matches_rows_and_flags_a_slower_one(tmp_path):
+    """benchmarks/compare.py: the 'nothing gets slower' verdict, per row of two run.py outputs."""
+    table = "| command | median s | min–max s | runs | peak MB | note |\n|---|---:|---:|---:|---:|---|\n"
+    before = (
+        table + "| check, 1,000 facts | 0.500 | 0.4–0.6 | 5 | 37 |  |\n| floor: startup | 0.100 | — | 5 | 23 |  |\n"
+    )
+    after = table + "| check, 1,000 facts | 0.540 | 0.5–0.6 | 5 | 36 |  |\n| floor: startup | 0.120 | — | 5 | 23 |  |\n"
+    after += "| md build skipped | — | — | — | — | skipped |\n| new row | 1.0 | — | 3 | 10 |  |\n"
+    (tmp_path / "a.md").write_text(before)
+    (tmp_path / "b.md").write_text(after)
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "compare.py"), str(tmp_path / "a.md"), str(tmp_path / "b.md")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = {line.split("|")[1].strip(): line for line in done.stdout.splitlines() if line.startswith("| ")}
+    assert "1.08x | yes" in lines["check, 1,000 facts"]
+    assert "1.20x | NO" in lines["floor: startup"]
+    assert "| new |" in lines["new row"]
+    assert "md build skipped" not in lines
