@@ -112,7 +112,7 @@ def check(
 ) -> None:
     """Check the fact base, metrics.yaml, exclusions.yaml and every audience profile; each problem, one line."""
     from briefgen.check.gate import run_check
-    from briefgen.factbase.loading import collector_tuned_for_loading
+    from briefgen.common.collector import collector_tuned_for_loading
 
     settings = _settings(ctx).merged({"stale_years": stale_years})
     with collector_tuned_for_loading(unfreeze=False):  # this process ends after the check
@@ -229,7 +229,7 @@ def build(
 ) -> None:
     """Build audience briefs: only what changed is rebuilt; nothing is written unless every brief passes its checks."""
     from briefgen.brief.audiences import available_audiences
-    from briefgen.factbase.loading import collector_tuned_for_loading
+    from briefgen.common.collector import collector_tuned_for_loading
     from briefgen.publish.build import build as run_build
 
     options = {"output": output, "formats": fmt or None, "marking": marking, "paper": paper, "archival": archival}

@@ -6,7 +6,8 @@ import gc
 
 import pytest
 
-from briefgen.factbase.loading import collector_tuned_for_loading, load_fact_base
+from briefgen.common.collector import collector_tuned_for_loading
+from briefgen.factbase.loading import load_fact_base
 from tests.conftest import run
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from briefgen.common.invisible import invisible_in
 from briefgen.common.paths import SHIPPED_TEMPLATES, templates_problem
 from briefgen.errors import Problem, TemplateError, UsageError
-from briefgen.factbase.facts import KINDS
+from briefgen.factbase import KINDS
 from briefgen.factbase.readers import YamlProblem, key_lines, line_of, read_yaml
 
 PROFILE_FIELDS = {

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from briefgen.errors import Problem
+from briefgen.factbase import KINDS
 from briefgen.factbase.dates import DateError, DateSpec, parse_date
 from briefgen.factbase.readers import YamlProblem, line_of, read_yaml
 from briefgen.factbase.relative import DateBasis
 from briefgen.factbase.sources import ID_RE
 
-KINDS = ("event", "figure", "assessment")
 CONFIDENCE = ("low", "moderate", "high")
 # ICD 203's expressions of likelihood: the only likelihood words an assessment may carry.
 LIKELIHOOD = (

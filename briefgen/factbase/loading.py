@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import functools
-import gc
 import hashlib
 import os
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from briefgen.common.collector import collector_paused
 from briefgen.common.hashing import file_token, sha256_text
 from briefgen.common.parallel import PARALLEL_MIN_BYTES, in_parallel, in_worker
 from briefgen.errors import Problem, UsageError
@@ -62,47 +60,6 @@ class FactBase:
         return [self.anchors[(fact.id, i)] for i in range(len(fact.evidence)) if (fact.id, i) in self.anchors]
 
 
-_TUNED: ContextVar[bool] = ContextVar("briefgen_collector_tuned", default=False)
-
-
-@contextmanager
-def collector_tuned_for_loading(unfreeze: bool = True) -> Iterator[None]:
-    """Within it, each load pauses the cyclic garbage collector, then freezes what it loaded.
-
-    Loading makes millions of objects and no cycles; each automatic collection would walk them all
-    again (about half the time of a check at 100k facts). Frozen, they stay out of later collections.
-    A process that loads one base and ends (the command line) wants this; a library caller gets its
-    collector as it was unless it asks. On leaving, what was frozen goes back to the collector
-    (gc.unfreeze; only if nothing was frozen before, since it cannot tell whose objects are whose),
-    unless unfreeze=False: for a process about to end, which then spares its final collection the
-    walk over them (0.1 s of a 10k check).
-    """
-    frozen_before = gc.get_freeze_count()
-    token = _TUNED.set(True)
-    try:
-        yield
-    finally:
-        _TUNED.reset(token)
-        if unfreeze and frozen_before == 0:
-            gc.unfreeze()
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Inside collector_tuned_for_loading: no automatic collection while loading, and freeze the result."""
-    if not _TUNED.get():
-        yield
-        return
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
-
-
 FactRules = Callable[[Fact, "FactBase", list[Anchor]], list[str]]  # the per-fact rules of check/rules.py
 
 
@@ -125,7 +82,7 @@ def load_fact_base(root: Path, rules: FactRules | None = None, outline: bool = F
     An unchanged fact base comes from the cache (see cache.py) instead of being read again.
     """
     index = _cache_index(root, rules, outline)
-    with _collector_paused():
+    with collector_paused():
         found = _cached(root, index, outline) if index else None
         if found is not None:
             return found
