@@ -250,3 +250,61 @@ def test_compare_matches_rows_and_flags_a_slower_one(tmp_path):
     assert "1.20x | NO" in lines["floor: startup"]
     assert "| new |" in lines["new row"]
     assert "md build skipped" not in lines
+
+
+# --- rendering and self-checking: shortcuts that agree with the full forms --------------------------
+
+markdown_text = st.text(alphabet="ab1. -+=:()/\\`*_[]<>|~$@&{}#^\n\t\u00a0\u2003iIvXx9", max_size=40)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(markdown_text, st.from_regex(r"[0-9]{1,6}", fullmatch=True)))
+def test_escaping_shortcuts_agree_with_the_full_escaping(text):
+    from briefgen.render import templates
+
+    assert templates.md_escape(text) == templates._md_escape(text)  # digits, and short texts remembered
+    assert templates.md_escape(text) == templates.md_escape(text)  # the remembered answer, asked again
+
+
+calls_text = st.lists(
+    st.sampled_from(["[^", "]", "1", "-2", "a", " ", "\u00a0", "\n", "[^1]", "[", "^", ":", "x."]), max_size=14
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(calls_text)
+def test_note_calls_ending_a_sentence_are_found_in_its_last_word(text):
+    from briefgen.render.html_verification import _ENDS_CALLED
+    from briefgen.render.verification import _ENDS_CITED, ending_calls
+
+    for ending in (_ENDS_CITED, _ENDS_CALLED):
+        found = ending.search(text.rstrip())
+        assert ending_calls(text.rstrip(), ending) == (found.start() if found else None)
+
+
+@settings(max_examples=400, deadline=None)
+@given(calls_text)
+def test_note_definitions_by_line_match_the_multiline_pattern(text):
+    from briefgen.render.verification import _NOTE_DEF, _note_definitions
+
+    assert _note_definitions(text) == (_NOTE_DEF.findall(text), _NOTE_DEF.sub("", text))
+
+
+def test_the_self_check_does_not_reread_the_brief_when_every_fact_is_cited(base, monkeypatch):
+    """Each selected fact is looked up among the cited sentences; the whole brief's text, normalised,
+    is made only for one that is not there (none, in a brief of cited sentences)."""
+    from briefgen.brief.audiences import load_audience
+    from briefgen.brief.selection import select
+    from briefgen.factbase.metrics import metric_labels
+    from briefgen.render import verification
+    from briefgen.render.templates import render
+
+    prepared = datetime.date(2026, 1, 1)
+    loaded, _ = gate.load_checked(base, today=prepared)
+    brief = select(loaded, load_audience("defence", None), prepared, metric_labels(base))
+    markdown = render(brief, "md", None)
+    normalised: list[int] = []
+    plain = verification.md_text
+    monkeypatch.setattr(verification, "md_text", lambda text: normalised.append(len(text)) or plain(text))
+    assert brief.facts and verification.verify_markdown(markdown, brief) == []
+    assert max(normalised) < len(markdown) // 2  # sentences, never the brief

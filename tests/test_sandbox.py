@@ -156,6 +156,33 @@ def test_every_callable_reachable_from_the_context(base, tmp_path, monkeypatch):
     assert _snapshot(tmp_path, skip=(".briefgen-cache", "walk")) == before
 
 
+@dataclasses.dataclass(frozen=True)
+class _Record:
+    """A record whose field holds text in one instance and a Path or a Path's method in another."""
+
+    value: Any
+
+
+_Record.__module__ = "briefgen.tests"  # one of briefgen's records, as far as the sandbox can tell
+
+
+def test_an_attribute_is_judged_by_its_value_every_time(monkeypatch):
+    """The sandbox keeps its decision per (type, name); what the attribute holds is still judged on each
+    lookup, so a field allowed once as text is refused when another record holds a Path there."""
+    monkeypatch.setattr(sandbox, "MAX_RULES", 1)  # the bound holds too: one decision kept, the others made anew
+    env = templates.make_environment(None, "md")
+    template = env.from_string("{{ record.value }}|{{ record.value.upper() }}")
+    assert env.render(template, {"record": _Record("text")}, 5) == "text|TEXT"
+    for hostile in (Path("/etc/hostname"), Path("/etc/hostname").read_text, open):
+        with pytest.raises(Exception, match="unsafe|may not call"):
+            env.render(template, {"record": _Record(hostile)}, 5)
+    assert env.render(template, {"record": _Record("again")}, 5) == "again|AGAIN"
+    assert len(env.attribute_rules) == 1
+    assert env.render(env.from_string("{{ [1].index(1) }}"), {}, 5) == "0"
+    with pytest.raises(Exception, match="unsafe"):
+        env.render(env.from_string("{{ [1].pop() }}"), {}, 5)  # another name of the same type: its own decision
+
+
 def test_shipped_templates_still_render_html_in_the_sandbox(base, tmp_path, monkeypatch):
     brief = _capture_brief(monkeypatch, base, tmp_path)
     html = templates.render(brief, "html", None, {"marking": "OFFICIAL", "author": "a", "keywords": ["k"]})

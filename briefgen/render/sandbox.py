@@ -48,6 +48,9 @@ JINJA_HELPERS = (LoopContext, Namespace, Cycler, Joiner, Macro, TemplateReferenc
 RECORD_METHODS = frozenset({DateSpec.text, Point.text})  # methods of records a template may call: pure
 # Methods and filters whose number argument sets the size of what they make.
 AMPLIFIERS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs", "indent", "batch", "slice"})
+MAX_RULES = 4096  # attribute decisions kept per environment (a brief's templates use a few dozen)
+BOUND_METHODS = frozenset({types.MethodType, types.BuiltinMethodType})
+SIZING_FILTERS = AMPLIFIERS | {"format", "replace", "translate", "join"}  # what check_amplifier and check_join look at
 MAX_WIDTH = 10_000  # of one field in a %- or {}-format
 _PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
 
@@ -187,7 +190,12 @@ def bounded_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
             check_join(value, params)
         return check_size(func(*args, **kwargs))
 
-    return bounded
+    @functools.wraps(func)
+    def bounded_result(*args: Any, **kwargs: Any) -> Any:
+        return check_size(func(*args, **kwargs))
+
+    # Only these filters' arguments can set the size of what they make; any filter's result is checked.
+    return bounded if name in SIZING_FILTERS else bounded_result
 
 
 def check_join(items: Any, params: tuple[Any, ...]) -> None:
@@ -244,6 +252,7 @@ class BriefSandbox(ImmutableSandboxedEnvironment):
         del self.globals["lipsum"]  # makes text of any length; a brief has no use for it
         self.deadline = float("inf")
         self.depth = 0
+        self.attribute_rules: dict[tuple[type, str], bool] = {}
 
     def allow(self, callables: dict[str, Callable[..., Any]]) -> None:
         """Make these globals callable by templates: briefgen's own helpers."""
@@ -268,7 +277,23 @@ class BriefSandbox(ImmutableSandboxedEnvironment):
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         self.check_time()
-        return super().is_safe_attribute(obj, attr, value) and inspectable(obj) and plain_value(value)
+        return self.attribute_rule(obj, attr) and plain_value(value)
+
+    def attribute_rule(self, obj: Any, attr: str) -> bool:
+        """Whether a template may look up attr of obj at all, before its value is judged.
+
+        Jinja's part (no underscore, no internal attribute, no method that changes a list, dict or set)
+        and `inspectable` depend on obj's type and the name only, not on obj or the value, so the
+        decision is kept per (type, name): every `.` of a brief asks it. The value is judged each time.
+        At most MAX_RULES are kept, so a template that looks up endless names cannot grow it.
+        """
+        key = (type(obj), attr)
+        rule = self.attribute_rules.get(key)
+        if rule is None:
+            rule = super().is_safe_attribute(obj, attr, None) and inspectable(obj)
+            if len(self.attribute_rules) < MAX_RULES and type(attr) is str:
+                self.attribute_rules[key] = rule
+        return rule
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         value = super().getitem(obj, argument)
@@ -290,6 +315,8 @@ class BriefSandbox(ImmutableSandboxedEnvironment):
         return isinstance(getattr(wrapped, "__self__", None), str)
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        if type(value) not in BOUND_METHODS:  # what Jinja's own test starts with, without a call
+            return None
         formatter = super().wrap_str_format(value)
         if formatter is None:
             return None

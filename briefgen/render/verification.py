@@ -51,11 +51,10 @@ def _body_blocks(markdown: str) -> list[str]:
 def verify_markdown(markdown: str, brief: Brief) -> list[str]:
     """Every problem with a rendered Markdown brief, each naming the offending text."""
     problems = []
-    defs = _NOTE_DEF.findall(markdown)
+    defs, body = _note_definitions(markdown)
     counts = Counter(defs)
     for label in sorted(d for d, n in counts.items() if n > 1):
         problems.append(f"note [^{label}] is defined more than once")
-    body = _NOTE_DEF.sub("", markdown)
     calls = set(_NOTE_CALL.findall(_FRONT_MATTER.sub("", body)))
     problems += [f"footnote [^{c}] is called but has no note" for c in sorted(calls - set(defs))]
     problems += [f"note [^{d}] is never called" for d in sorted(set(defs) - calls)]
@@ -68,27 +67,64 @@ def verify_markdown(markdown: str, brief: Brief) -> list[str]:
         elif not _NOTE_CALL.search(block):
             problems.append(f"table row without a footnote: {block[:120]}")
     cited, uncited = cited_sentences(prose, _ENDS_CITED, "footnote")
-    present = md_text(markdown)
+    present: list[str] = []  # the whole brief's text, made only if a fact is not among the cited sentences
 
     def seen(text: str) -> bool:  # most facts are found among the cited sentences at once
         wanted = md_escape(text)
-        return wanted in cited or wanted in present
+        if wanted in cited:
+            return True
+        if not present:
+            present.append(md_text(markdown))
+        return wanted in present[0]
 
     return problems + uncited + unseen_facts(brief, tabled_facts(brief), seen)
 
 
+def _note_definitions(markdown: str) -> tuple[list[str], str]:
+    """The labels of the note definitions, and the markdown with each definition's `[^label]:` taken out.
+
+    What `_NOTE_DEF.findall` and `.sub` give, in one pass over the lines (a definition starts a line,
+    after a newline, and holds none): a multi-line pattern tries every position of the brief.
+    """
+    labels = []
+    lines = markdown.split("\n")
+    for i, line in enumerate(lines):
+        if line.startswith("[^"):
+            found = _NOTE_DEF.match(line)
+            if found:
+                labels.append(found[1])
+                lines[i] = line[found.end() :]
+    return labels, "\n".join(lines)
+
+
 def cited_sentences(blocks: list[str], ending: re.Pattern[str], call: str) -> tuple[set[str], list[str]]:
-    """Each sentence of the blocks without its note calls, and one problem per sentence that has none."""
+    """Each sentence of the blocks without its note calls, and one problem per sentence that has none.
+
+    `ending` matches a run of note calls at the end of a sentence; it holds no white space.
+    """
     cited: set[str] = set()
     problems = []
     for block in blocks:
         for sentence in split_sentences(block):
-            found = ending.search(sentence.rstrip())
-            if found:
-                cited.add(md_text(sentence.rstrip()[: found.start()]))
+            text = sentence.rstrip()
+            calls = ending_calls(text, ending)
+            if calls is not None:
+                cited.add(md_text(text[:calls]))
             else:
                 problems.append(f'sentence without a {call}: "{sentence[:160]}"')
     return cited, problems
+
+
+def ending_calls(text: str, ending: re.Pattern[str]) -> int | None:
+    """Where the note calls ending text start (`ending.search(text).start()`), or None.
+
+    A match holds no white space, so it lies in text's last word: searched there, not from the start
+    of the sentence, where the pattern would be tried at every position ($ in CPython's re).
+    """
+    words = text.rsplit(None, 1)  # white space as re's \s knows it (both are str.isspace)
+    last = words[-1] if words else text
+    found = ending.search(last)
+    return len(text) - len(last) + found.start() if found else None
 
 
 def tabled_facts(brief: Brief, disagreements: bool = False) -> set[str]:
