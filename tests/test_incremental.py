@@ -165,3 +165,18 @@ def test_a_check_after_an_edit_makes_only_the_texts_the_edited_file_quotes(two_f
     base, problems = run_check(two_files, outline=True)
     assert reads == ["second.yaml"] and made == ["paper"]  # news is not quoted there, so never made
     assert len(base.facts) == 8 and not [p for p in problems if p.severity == "error"]
+
+
+@pytest.mark.parametrize("outline", [False, True])
+def test_a_cold_load_holds_no_text_made_and_makes_one_again_from_its_entry(base, monkeypatch, outline):
+    # A made text (normalised copy, locators) is not kept past the load: a Markdown build reads none.
+    loaded, problems = run_check(base, outline=outline)
+    assert not [p for p in problems if p.severity == "error"] and len(loaded.texts) == 2
+    assert loaded.texts.made() == []
+    normalised: list[str] = []
+    real = factbase.SourceText.__post_init__
+    monkeypatch.setattr(factbase.SourceText, "__post_init__", lambda t: normalised.append(t.source.id) or real(t))
+    for sid in loaded.texts:
+        text = loaded.texts[sid]
+        assert text.normal.text and text.raw and text.sha256
+    assert normalised == []  # read back from their entries, not normalised again

@@ -66,6 +66,17 @@ class SourceTexts(Mapping[str, SourceText]):
     def __len__(self) -> int:
         return len(self._pending)
 
+    def made(self) -> list[str]:
+        """The ids of the texts made (and held) so far."""
+        return list(self._made)
+
+    def released(self) -> SourceTexts:
+        """The same texts, none held made: each is made again (from its cache entry) when next asked for.
+
+        After a load, a build reads few texts or none (a Markdown brief none; an HTML brief those it
+        cites), and a made text holds its normalised copy and locators besides the text as read."""
+        return SourceTexts(self._pending)
+
     def digests(self) -> list[tuple[Source, str]]:
         """Each text's source and the sha256 of its bytes, without making any."""
         return [(source, sha256) for source, _raw, sha256 in self._pending.values()]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from briefgen.common.hashing import file_token, sha256_text
+from briefgen.common.memory import give_back_freed
 from briefgen.common.parallel import PARALLEL_MIN_BYTES, in_parallel, in_worker
 from briefgen.errors import Problem, UsageError
 from briefgen.factbase import cache, codec, incremental
@@ -135,6 +136,9 @@ def load_fact_base(root: Path, rules: FactRules | None = None, outline: bool = F
         digests.update(base.file_digests)
         entry = _to_cache(content_digest(root, digests), base, problems, stored, outline)
         cache.write("factbase", index, entry)
+    # What reading the files left behind (results sent by the workers, texts made and released) goes
+    # back to the system rather than counting in the peak of what comes next (a build's rendering).
+    give_back_freed()
     return base, problems
 
 
@@ -307,7 +311,8 @@ def _load(
             else:  # the file changed while read: no entry holds what was read, so none for the base
                 stored = None
         _add(base, problems, rel, result)
-    if reuse:
+    if reuse:  # every text made is in its cache entry: made again from there if asked for
+        base.texts = texts.released()
         cache.prune(incremental.FILES, cache.KEEP * max(len(paths), 1))
         cache.prune(incremental.TEXTS, cache.KEEP * max(len(sources), 1))
     return base, problems, stored
