@@ -218,7 +218,7 @@ def _to_cache(digest: str, base: FactBase, problems: list[Problem], stored: _Sto
     else:
         entry["problems"] = codec.encode_problems(stored.head)
         entry["files"] = [list(named) for named in stored.files]
-        entry["texts"] = list(base.texts)
+        entry["texts"] = [[source.id, sha] for source, sha in _text_digests(base.texts)]
     return entry
 
 
@@ -238,7 +238,7 @@ def _from_cache(root: Path, entry: dict[str, Any], outline: bool) -> tuple[FactB
         if result is None:
             return None
         _add(base, problems, rel, result)
-    base.texts = _texts_named(root, sources, codec.list_of(entry["texts"]))
+    base.texts = _texts_named(sources, codec.list_of(entry["texts"]))
     return base, problems
 
 
@@ -250,16 +250,17 @@ def _add(base: FactBase, problems: list[Problem], rel: str, result: FileResult) 
     problems += result.problems
 
 
-def _texts_named(root: Path, sources: dict[str, Source], ids: list[Any]) -> SourceTexts:
-    """The texts of the sources named, to be made when asked for; their files hashed as the entry's
-    digest says (else it would not be used), so read here without problems."""
-    pending: dict[str, tuple[Source, str, str]] = {}
-    for sid in ids:
-        source = sources.get(sid) if isinstance(sid, str) else None
-        raw = read_source_raw(source, root)[0] if source is not None else None
-        if source is None or raw is None:
-            raise codec.ShapeError(f"a text of an unknown or unreadable source '{sid}'")
-        pending[source.id] = (source, *raw)
+def _texts_named(sources: dict[str, Source], named: list[Any]) -> SourceTexts:
+    """The texts of the sources named (id, sha256 of the bytes read), each read and made when asked
+    for: their files hashed as the entry's digest says (else it would not be used), and read again
+    only if they still do."""
+    pending: dict[str, tuple[Source, str | None, str]] = {}
+    for item in named:
+        sid, sha = codec.strings(item, 2)
+        source = sources.get(sid)
+        if source is None:
+            raise codec.ShapeError(f"a text of an unknown source '{sid}'")
+        pending[sid] = (source, None, sha)
     return SourceTexts(pending)
 
 
