@@ -9,7 +9,7 @@ import pytest
 
 from briefgen.check.gate import run_check
 from briefgen.check.rules import check_fact
-from briefgen.factbase import cache
+from briefgen.factbase import cache, codec, incremental
 from briefgen.factbase import loading as factbase
 from tests.conftest import append_fact, rehash, run
 
@@ -118,7 +118,13 @@ def test_entries_hold_the_contents_digest_and_what_was_loaded(base):
     (entry,) = entries("factbase")
     stored = json.loads(entry.read_bytes())
     assert stored["digest"] == factbase.content_digest(base, {})  # the digests taken while loading agree
-    assert [f[0] for f in stored["facts"]] == [f.id for f in loaded.facts]
+    # A build's entry names each fact file's entry, which holds that file's facts, in order.
+    files = [
+        json.loads((cache.cache_dir() / incremental.FILES / f"{key}.json").read_bytes())
+        for _, _, key in stored["files"]
+    ]
+    assert [f[0] for held in files for f in held["facts"]] == [f.id for f in loaded.facts]
+    assert [rel for rel, _, _ in stored["files"]] == sorted(loaded.file_digests)
 
 
 def test_an_edit_that_keeps_size_and_time_is_still_seen(base):
@@ -143,3 +149,27 @@ def test_rehash_helper_still_pairs_with_the_cache(base):
     result = run("--facts", base, "check")
     assert result.exit_code == 0 and "0 error(s)" in result.stdout, result.stdout
     assert "has changed" not in result.stdout
+
+
+def test_a_build_entry_whose_fact_file_entry_is_gone_is_a_miss(base, monkeypatch):
+    first, problems = run_check(base)
+    for entry in entries(incremental.FILES):  # pruned, say: the base's entry names them, and cannot stand alone
+        entry.unlink()
+    calls = []
+    real = factbase._load
+    monkeypatch.setattr(factbase, "_load", lambda *a: calls.append(1) or real(*a))
+    again, again_problems = run_check(base)
+    assert calls == [1]
+    assert again.facts == first.facts and again.anchors == first.anchors and again.anchors
+    assert [str(p) for p in again_problems] == [str(p) for p in problems]
+    third, _ = run_check(base)  # stored again: read back
+    assert calls == [1] and third.facts == first.facts and third.anchors == first.anchors
+
+
+def test_a_cold_build_load_encodes_each_fact_once(base, monkeypatch):
+    # The base's entry names the fact files' entries instead of holding every fact encoded a second time.
+    encoded = []
+    real = codec.encode_fact
+    monkeypatch.setattr(codec, "encode_fact", lambda fact: encoded.append(fact.id) or real(fact))
+    loaded, _ = run_check(base)
+    assert sorted(encoded) == sorted(f.id for f in loaded.facts)

@@ -131,7 +131,7 @@ def test_a_whole_build_round_trips_through_json(base, tmp_path):
     out = tmp_path / "out"
     cold = run("--facts", base, "build", "-a", "defence", "-o", out)
     brief = (out / "defence-brief.md").read_bytes()
-    assert cold.exit_code == 0 and any("facts" in json.loads(p.read_bytes()) for p in entry_files("factbase"))
+    assert cold.exit_code == 0 and any("files" in json.loads(p.read_bytes()) for p in entry_files("factbase"))
     warm = run("--facts", base, "build", "-a", "defence", "-o", tmp_path / "again")
     assert warm.exit_code == 0 and warm.stderr == cold.stderr
     assert (tmp_path / "again" / "defence-brief.md").read_bytes() == brief
@@ -168,3 +168,19 @@ def test_compiled_templates_someone_else_wrote_are_not_loaded(base, tmp_path, ow
         pass
     # Ours is trusted (the control: the check is what protects); another user's is never loaded.
     assert sentinel.exists() == (owner == "us")
+
+
+def test_a_fact_file_entry_of_the_wrong_shape_named_by_a_build_entry_is_discarded(base, tmp_path):
+    first = run("--facts", base, "build", "-a", "defence", "-o", tmp_path / "first")
+    assert first.exit_code == 0 and any("files" in json.loads(p.read_bytes()) for p in entry_files("factbase"))
+    for entry in entry_files("factfile"):
+        value = json.loads(entry.read_bytes())
+        if "facts" in value:  # a build's; a line must be an integer
+            value["facts"][0][6] = "line seven"
+            entry.write_text(json.dumps(value), encoding="utf-8")
+    again = run("--facts", base, "build", "-a", "defence", "-o", tmp_path / "again")
+    assert again.exit_code == 0 and "a fact of the wrong shape" in again.stderr
+    brief = "defence-brief.md"
+    assert (tmp_path / "again" / brief).read_bytes() == (tmp_path / "first" / brief).read_bytes()
+    third = run("--facts", base, "build", "-a", "defence", "-o", tmp_path / "third")
+    assert third.exit_code == 0 and "discarded" not in third.stderr

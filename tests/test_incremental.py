@@ -9,6 +9,7 @@ import json
 import pytest
 
 from briefgen.check.gate import run_check
+from briefgen.errors import FactBaseError
 from briefgen.factbase import cache, incremental
 from briefgen.factbase import loading as factbase
 from tests.conftest import append_fact, rehash
@@ -165,3 +166,35 @@ def test_a_check_after_an_edit_makes_only_the_texts_the_edited_file_quotes(two_f
     base, problems = run_check(two_files, outline=True)
     assert reads == ["second.yaml"] and made == ["paper"]  # news is not quoted there, so never made
     assert len(base.facts) == 8 and not [p for p in problems if p.severity == "error"]
+
+
+@pytest.mark.parametrize("outline", [False, True])
+def test_a_load_holds_no_text_and_makes_one_again_from_its_entry(base, monkeypatch, outline):
+    # A text (as read, or made: normalised copy, locators) is not kept past the load: a Markdown build
+    # reads none. Cold and warm alike.
+    loaded, problems = run_check(base, outline=outline)
+    assert not [p for p in problems if p.severity == "error"] and len(loaded.texts) == 2
+    assert loaded.texts.held() == []
+    again = run_check(base, outline=outline)[0].texts
+    assert not again or again.held() == []  # a check's entry holds no text at all
+    normalised: list[str] = []
+    real = factbase.SourceText.__post_init__
+    monkeypatch.setattr(factbase.SourceText, "__post_init__", lambda t: normalised.append(t.source.id) or real(t))
+    for sid in loaded.texts:
+        text = loaded.texts[sid]
+        assert text.normal.text and text.raw and text.sha256
+    assert normalised == []  # read back from their entries, not normalised again
+
+
+def test_a_text_changed_after_the_load_is_not_made_from_other_bytes(two_files):
+    for _ in range(2):  # cold, then from the base's entry
+        loaded, _ = run_check(two_files, outline=False)
+        text = sorted((two_files / "texts").iterdir())[0]
+        original = text.read_bytes()
+        text.write_bytes(original.upper())
+        source_id = next(sid for sid in loaded.texts if loaded.sources[sid].path == text)
+        with pytest.raises(FactBaseError) as raised:
+            loaded.texts[source_id]
+        assert "changed while briefgen ran" in str(raised.value.problems[0])
+        text.write_bytes(original)
+        assert loaded.texts[source_id].raw.encode("utf-8") == original.replace(b"\r\n", b"\n")

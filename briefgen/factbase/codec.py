@@ -68,9 +68,9 @@ def list_of(value: Plain) -> list[Any]:
     return _list(value)
 
 
-def decode_digests(value: Plain) -> dict[str, str]:
-    """A mapping of file names to digests (FactBase.file_digests), checked."""
-    return {_str(name): _str(digest) for name, digest in _dict(value).items()}
+def strings(value: Plain, length: int) -> list[str]:
+    """A list of `length` texts, or ShapeError."""
+    return [_str(item) for item in _list(value, length)]
 
 
 # Records are checked a whole list at a time: the tuple of its items' types must be one the encoder

@@ -14,8 +14,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from briefgen.common.hashing import file_token, sha256_text
+from briefgen.errors import FactBaseError, Problem
 from briefgen.factbase import cache, codec
-from briefgen.factbase.sources import Source, SourceText
+from briefgen.factbase.sources import Source, SourceText, read_text_again
 
 TEXTS = "sourcetext"  # kinds of entry in the cache directory
 FILES = "factfile"
@@ -44,16 +45,18 @@ def make_text(source: Source, raw: str, sha256: str) -> SourceText:
 
 class SourceTexts(Mapping[str, SourceText]):
     """Source texts by id, each normalised (or read back from the cache) only when first asked for:
-    after a one-file edit, a check needs only the texts the edited file quotes."""
+    after a one-file edit, a check needs only the texts the edited file quotes. A text not held as
+    read (None) is read again when asked for, and must still have the bytes it had (else FactBaseError)."""
 
-    def __init__(self, pending: Mapping[str, tuple[Source, str, str]], made: Mapping[str, SourceText] = {}):
-        self._pending = dict(pending)  # id -> (source, text as read, sha256 of its bytes)
+    def __init__(self, pending: Mapping[str, tuple[Source, str | None, str]], made: Mapping[str, SourceText] = {}):
+        self._pending = dict(pending)  # id -> (source, text as read or None, sha256 of its bytes)
         self._made = dict(made)
 
     def __getitem__(self, source_id: str) -> SourceText:
         text = self._made.get(source_id)
         if text is None:
             source, raw, sha256 = self._pending[source_id]
+            raw = raw if raw is not None else _read_again(source, sha256)
             text = self._made[source_id] = make_text(source, raw, sha256)
         return text
 
@@ -66,9 +69,28 @@ class SourceTexts(Mapping[str, SourceText]):
     def __len__(self) -> int:
         return len(self._pending)
 
+    def held(self) -> list[str]:
+        """The ids of the texts held in memory, made or as read."""
+        return [sid for sid, (_source, raw, _sha) in self._pending.items() if raw is not None or sid in self._made]
+
+    def released(self) -> SourceTexts:
+        """The same texts, none held: each is read again and made (from its cache entry) when next asked for.
+
+        After a load, a build reads few texts or none (a Markdown brief none; an HTML brief those it
+        cites), and a made text holds its normalised copy and locators besides the text as read."""
+        return SourceTexts({sid: (source, None, sha) for sid, (source, _raw, sha) in self._pending.items()})
+
     def digests(self) -> list[tuple[Source, str]]:
         """Each text's source and the sha256 of its bytes, without making any."""
         return [(source, sha256) for source, _raw, sha256 in self._pending.values()]
+
+
+def _read_again(source: Source, sha256: str) -> str:
+    raw = read_text_again(source, sha256)
+    if raw is None:
+        message = f"source text '{source.path.name}' changed while briefgen ran; run it again"
+        raise FactBaseError([Problem("sources.yaml", source.line, source.id, message)])
+    return raw
 
 
 def context_digest(root: Path, sources: Mapping[str, Source], texts: Mapping[str, tuple[Source, str, str]]) -> str:

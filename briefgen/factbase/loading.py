@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 from briefgen.common.collector import collector_paused
 from briefgen.common.hashing import file_token, sha256_text
+from briefgen.common.memory import give_back_freed
 from briefgen.common.parallel import PARALLEL_MIN_BYTES, in_parallel, in_worker
 from briefgen.errors import Problem, UsageError
 from briefgen.factbase import cache, codec, incremental
@@ -71,7 +72,7 @@ class FileResult:
     problems: list[Problem]
     anchors: dict[tuple[str, int], Anchor]
     sha256: str = ""  # of the file, read for the cache while its contents are in the page cache
-    stored: list[Any] | None = None  # the facts (or outlines) as its cache entry holds them, when read from one
+    stored: list[Any] | None = None  # the outlines as a check's cache entry holds them, when read from one
 
 
 def load_fact_base(root: Path, rules: FactRules | None = None, outline: bool = False) -> tuple[FactBase, list[Problem]]:
@@ -86,12 +87,15 @@ def load_fact_base(root: Path, rules: FactRules | None = None, outline: bool = F
         found = _cached(root, index, outline) if index else None
         if found is not None:
             return found
-        base, problems, encoded = _load(root, rules, outline, index is not None)
-    if index:
+        base, problems, stored = _load(root, rules, outline, index is not None)
+    if index and stored is not None:
         digests = {source.path.relative_to(root).as_posix(): sha for source, sha in _text_digests(base.texts)}
         digests.update(base.file_digests)
-        entry = _to_cache(content_digest(root, digests), base, problems, encoded, outline)
+        entry = _to_cache(content_digest(root, digests), base, problems, stored, outline)
         cache.write("factbase", index, entry)
+    # What reading the files left behind (results sent by the workers, texts made and released) goes
+    # back to the system rather than counting in the peak of what comes next (a build's rendering).
+    give_back_freed()
     return base, problems
 
 
@@ -144,62 +148,86 @@ def content_digest(root: Path, known: dict[str, str]) -> str:
     return digest.hexdigest()
 
 
-def _to_cache(
-    digest: str, base: FactBase, problems: list[Problem], encoded: list[Any], outline: bool
-) -> dict[str, Any]:
-    """The entry: plain values only (codec.py), the facts as encoded (given). For a check, outlines of
-    facts: a fraction of the size, and much faster to read back. Texts are not held but named: each
-    has its own entry (incremental.py), and a build made from this one makes only those it asks for."""
+class _Stored(NamedTuple):
+    """What a load's cache entry holds besides the sources and topics: problems of the registry and
+    topics (head; each file's own are in its entry), and the facts: for a check, their outlines
+    encoded; for a build, each fact file's entry named (rel, sha256 of its bytes, key)."""
+
+    head: list[Problem]
+    outlines: list[Any]
+    files: list[tuple[str, str, str]]
+
+
+def _to_cache(digest: str, base: FactBase, problems: list[Problem], stored: _Stored, outline: bool) -> dict[str, Any]:
+    """The entry: plain values only (codec.py). For a check, outlines of facts and every problem: a
+    fraction of the size, and read back in one piece. For a build, no fact: each fact file's entry
+    (incremental.py) is named instead, holding its facts, anchors and problems, written as it was
+    read; the whole base is not encoded twice, nor held encoded at once. Texts are not held but named:
+    each has its own entry, and a build made from this one makes only those it asks for."""
     entry: dict[str, Any] = {
         "digest": digest,
         "sources": codec.encode_sources(base.sources),
         "topics": codec.encode_topics(base.topics),
-        "problems": codec.encode_problems(problems),
     }
     if outline:
-        entry["outlines"] = encoded
+        entry["problems"] = codec.encode_problems(problems)
+        entry["outlines"] = stored.outlines
     else:
-        entry["facts"] = encoded
-        entry["texts"] = list(base.texts)
-        entry["anchors"] = codec.encode_anchors(base.anchors)
-        entry["file_digests"] = base.file_digests
+        entry["problems"] = codec.encode_problems(stored.head)
+        entry["files"] = [list(named) for named in stored.files]
+        entry["texts"] = [[source.id, sha] for source, sha in _text_digests(base.texts)]
     return entry
 
 
-def _from_cache(root: Path, entry: dict[str, Any], outline: bool) -> tuple[FactBase, list[Problem]]:
-    """The base an entry holds; raises codec.ShapeError (or KeyError) for anything it did not write."""
+def _from_cache(root: Path, entry: dict[str, Any], outline: bool) -> tuple[FactBase, list[Problem]] | None:
+    """The base an entry holds; raises codec.ShapeError (or KeyError) for anything it did not write.
+    None if a fact file's entry it names is gone (pruned) or was discarded: a miss."""
     sources = codec.decode_sources(entry["sources"])
     topics = codec.decode_topics(entry["topics"])
     problems = codec.decode_problems(entry["problems"])
     if outline:
         facts = [codec.decode_outline(o) for o in codec.list_of(entry["outlines"])]
         return FactBase(root, sources, {}, topics, facts), problems
-    texts = _texts_named(root, sources, codec.list_of(entry["texts"]))
-    facts = [codec.decode_fact(f) for f in codec.list_of(entry["facts"])]
-    anchors = {key: Anchor(src, where, match) for key, src, where, match in codec.decode_anchors(entry["anchors"])}
-    digests = codec.decode_digests(entry["file_digests"])
-    return FactBase(root, sources, texts, topics, facts, anchors, digests), problems
+    base = FactBase(root, sources, {}, topics, [])
+    for named in codec.list_of(entry["files"]):
+        rel, sha, key = codec.strings(named, 3)
+        result = _reused(root, (key, sha), outline)
+        if result is None:
+            return None
+        _add(base, problems, rel, result)
+    base.texts = _texts_named(sources, codec.list_of(entry["texts"]))
+    return base, problems
 
 
-def _texts_named(root: Path, sources: dict[str, Source], ids: list[Any]) -> SourceTexts:
-    """The texts of the sources named, to be made when asked for; their files hashed as the entry's
-    digest says (else it would not be used), so read here without problems."""
-    pending: dict[str, tuple[Source, str, str]] = {}
-    for sid in ids:
-        source = sources.get(sid) if isinstance(sid, str) else None
-        raw = read_source_raw(source, root)[0] if source is not None else None
-        if source is None or raw is None:
-            raise codec.ShapeError(f"a text of an unknown or unreadable source '{sid}'")
-        pending[source.id] = (source, *raw)
+def _add(base: FactBase, problems: list[Problem], rel: str, result: FileResult) -> None:
+    """One fact file's result into the base, after those before it."""
+    base.facts += result.facts
+    base.anchors.update(result.anchors)
+    base.file_digests[rel] = result.sha256
+    problems += result.problems
+
+
+def _texts_named(sources: dict[str, Source], named: list[Any]) -> SourceTexts:
+    """The texts of the sources named (id, sha256 of the bytes read), each read and made when asked
+    for: their files hashed as the entry's digest says (else it would not be used), and read again
+    only if they still do."""
+    pending: dict[str, tuple[Source, str | None, str]] = {}
+    for item in named:
+        sid, sha = codec.strings(item, 2)
+        source = sources.get(sid)
+        if source is None:
+            raise codec.ShapeError(f"a text of an unknown source '{sid}'")
+        pending[sid] = (source, None, sha)
     return SourceTexts(pending)
 
 
 def _load(
     root: Path, rules: FactRules | None, outline: bool, reuse: bool = False
-) -> tuple[FactBase, list[Problem], list[Any]]:
+) -> tuple[FactBase, list[Problem], _Stored | None]:
     """Read the base; with reuse, each fact file's result and each source's normalised text come from
     the cache where what they were made from is unchanged (see incremental.py), the rest is read.
-    The facts encoded (their outlines with outline) come back too, for the cache."""
+    With reuse, what the base's own cache entry holds comes back too (see _Stored); None if a fact
+    file's entry could not be written for the bytes read (the file changed while it was read)."""
     if not (root / "sources.yaml").is_file():
         raise UsageError(f"{root}: not a fact base (no sources.yaml); pass --facts DIR")
     sources, problems = load_sources(root)
@@ -228,18 +256,24 @@ def _load(
         pending.clear()
     base = FactBase(root=root, sources=sources, texts=texts, topics=topics, facts=[])
     read = dict(zip(missing, _read_files(base, missing, rules, outline, keys), strict=True))
-    encoded: list[Any] = []
+    stored: _Stored | None = _Stored(list(problems), [], []) if reuse else None
     for path in paths:
-        result = reused.get(path) or read[path]
-        encoded += result.stored if result.stored is not None else _encoded(result.facts, outline)
-        base.facts += result.facts
-        base.anchors.update(result.anchors)
-        base.file_digests[path.relative_to(root).as_posix()] = result.sha256
-        problems += result.problems
-    if reuse:
+        result = reused.pop(path, None) or read.pop(path)
+        rel = path.relative_to(root).as_posix()
+        if stored is not None and outline:
+            stored.outlines.extend(result.stored if result.stored is not None else _encoded(result.facts, outline))
+        elif stored is not None:
+            key, sha = keys[path]
+            if sha == result.sha256:
+                stored.files.append((rel, sha, key))
+            else:  # the file changed while read: no entry holds what was read, so none for the base
+                stored = None
+        _add(base, problems, rel, result)
+    if reuse:  # every text made is in its cache entry: made again from there if asked for
+        base.texts = texts.released()
         cache.prune(incremental.FILES, cache.KEEP * max(len(paths), 1))
         cache.prune(incremental.TEXTS, cache.KEEP * max(len(sources), 1))
-    return base, problems, encoded
+    return base, problems, stored
 
 
 def _encoded(facts: list[Fact], outline: bool) -> list[Any]:
@@ -295,9 +329,9 @@ def _reused(root: Path, key: tuple[str, str] | None, outline: bool) -> FileResul
         if outline:
             stored = codec.list_of(entry["outlines"])
             return FileResult([codec.decode_outline(o) for o in stored], problems, {}, key[1], stored)
-        stored = codec.list_of(entry["facts"])
+        facts = [codec.decode_fact(f) for f in codec.list_of(entry["facts"])]
         anchors = {k: Anchor(src, where, match) for k, src, where, match in codec.decode_anchors(entry["anchors"])}
-        return FileResult([codec.decode_fact(f) for f in stored], problems, anchors, key[1], stored)
+        return FileResult(facts, problems, anchors, key[1])
     except (KeyError, ValueError, TypeError) as exc:  # codec.ShapeError is a ValueError
         cache.discard(incremental.FILES, key[0], f"not a fact file's result of this shape ({exc})")
         return None

@@ -291,10 +291,23 @@ def read_source_raw(source: Source, base: Path) -> tuple[tuple[str, str] | None,
         )
         problems.append(Problem(rel, source.line, source.id, msg))
     try:
-        text = data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+        text = _as_text(data)
     except UnicodeDecodeError:
         return None, problems + [Problem(rel, source.line, source.id, "source text is not UTF-8")]
     return (text, digest), problems
+
+
+def _as_text(data: bytes) -> str:
+    return data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_text_again(source: Source, sha256: str) -> str | None:
+    """A source's text as read_source_raw gave it, read again; None unless its bytes still hash to sha256."""
+    try:
+        data = read_regular(source.path)
+        return _as_text(data) if hashlib.sha256(data).hexdigest() == sha256 else None
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def check_original(source: Source, base: Path) -> list[Problem]:
