@@ -253,16 +253,27 @@ def key_point_score(fact: Fact, audience: Audience) -> int:
 
 
 def choose_key_points(facts: list[Fact], audience: Audience) -> list[Fact]:
-    def rank(fact: Fact) -> tuple:
-        when = fact.when
-        return (-key_point_score(fact, audience), -(when.sort_key[0] if when else 0), fact.id)
+    """The highest-scoring facts (then the latest, then by id), one per story, up to the profile's count.
 
+    The facts are taken score by score, best first, and only a score's own facts are sorted: a key
+    point is almost always among the few of the best score, not among all the brief's facts.
+    """
+
+    def rank(fact: Fact) -> tuple:  # within one score
+        when = fact.when
+        return (-(when.sort_key[0] if when else 0), fact.id)
+
+    by_score: dict[int, list[Fact]] = defaultdict(list)
+    for fact in facts:
+        if fact.kind in audience.key_point_kinds:
+            by_score[key_point_score(fact, audience)].append(fact)
     chosen: list[Fact] = []
-    for fact in sorted((f for f in facts if f.kind in audience.key_point_kinds), key=rank):
-        if len(chosen) == audience.key_point_count:
-            break
-        if not any(same_story(fact, other) for other in chosen):
-            chosen.append(fact)
+    for score in sorted(by_score, reverse=True):
+        for fact in sorted(by_score[score], key=rank):
+            if len(chosen) == audience.key_point_count:
+                return chosen
+            if not any(same_story(fact, other) for other in chosen):
+                chosen.append(fact)
     return chosen
 
 
