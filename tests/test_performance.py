@@ -6,6 +6,7 @@ Timings live in benchmarks/run.py: these machines are shared, so a timed test wo
 from __future__ import annotations
 
 import cProfile
+import dataclasses
 import datetime
 import pstats
 import re
@@ -18,15 +19,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefgen.brief import analysis
-from briefgen.check import gate
+from briefgen.brief import analysis, selection
+from briefgen.brief.audiences import load_audience
+from briefgen.check import gate, staleness
 from briefgen.check import rules as checks
 from briefgen.common import parallel
 from briefgen.factbase import anchoring, sources
 from briefgen.factbase import loading as factbase
 from briefgen.factbase.dates import parse_date
 from briefgen.factbase.facts import Evidence, Fact, Quantity
-from tests.conftest import run
+from briefgen.factbase.relative import span_of
+from briefgen.factbase.sources import Source
+from tests.conftest import add_stale_case, run
 
 REPO = Path(__file__).parent.parent
 
@@ -308,3 +312,108 @@ def test_the_self_check_does_not_reread_the_brief_when_every_fact_is_cited(base,
     monkeypatch.setattr(verification, "md_text", lambda text: normalised.append(len(text)) or plain(text))
     assert brief.facts and verification.verify_markdown(markdown, brief) == []
     assert max(normalised) < len(markdown) // 2  # sentences, never the brief
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(dates, st.sampled_from([1.0, 2.0])), min_size=2, max_size=8))
+def test_a_groups_disagreements_are_worked_out_once(rows):
+    facts = tuple(sorted((_figure(i, raw, v) for i, (raw, v) in enumerate(rows)), key=lambda f: f.as_of.sort_key))  # type: ignore[union-attr]
+    group = analysis.MetricGroup("m", facts)
+    compared = []
+    real = analysis.same_date
+    analysis.same_date = lambda a, b: compared.append(1) or real(a, b)  # type: ignore[assignment]
+    try:
+        first = group.disagreements()
+        once = len(compared)
+        group.disagreements().clear()  # each caller gets a list of its own
+        again = group.disagreements()
+    finally:
+        analysis.same_date = real
+    assert len(compared) == once
+    assert again == first == _pairwise(facts)
+
+
+# --- selection and the brief rules: linear in what they read --------------------------------
+
+
+def test_sections_are_judged_once_per_kind_and_topics_not_per_fact(tmp_path, monkeypatch, no_cache):
+    # The gate finds each audience's facts, then the build finds them again and places them in
+    # sections: whether a section takes a fact depends on its kind and topics (and its year), so
+    # each section judges each combination once, for the gate and the build together.
+    loaded, _ = factbase.load_fact_base(generated(tmp_path, 400, 4))
+    audiences = [load_audience(name, None) for name in ("defence", "economic", "historical")]
+    selection.section_finder.cache_clear()
+    judged = []
+    takes, matches = selection.takes, selection.matches
+    monkeypatch.setattr(selection, "takes", lambda spec, *fact: judged.append(fact) or takes(spec, *fact))
+    monkeypatch.setattr(selection, "matches", lambda spec, fact: judged.append(fact) or matches(spec, fact))
+    briefs = staleness.brief_facts(loaded, audiences)
+    choices = [selection.choose(loaded, audience) for audience in audiences]
+    combinations = {(f.kind, f.topics) for f in loaded.facts}
+    assert 0 < len(judged) <= len(combinations) * sum(len(a.sections) for a in audiences)
+    assert [{f.id for f in c.facts} for c in choices] == [brief.ids for brief in briefs]
+
+
+def _information_date_fact_by_fact(facts: tuple[Fact, ...], cited: tuple[Source, ...]):
+    """The information date as it was first written: every date's span worked out for every fact."""
+    dates = [d for s in cited for d in (s.published, s.retrieved) if d is not None]
+    by_id = {s.id: s for s in cited}
+    for fact in facts:
+        source = by_id.get(fact.evidence[0].source) if fact.evidence else None
+        written = [d for d in (source.published, source.retrieved) if d is not None] if source else []
+        cap = max((span_of(d)[1] for d in written), default=None)
+        dates += [d for d in (fact.date, fact.as_of) if d is not None and (cap is None or span_of(d)[1] <= cap)]
+    return max(dates, key=lambda d: (span_of(d)[1], d.sort_key)) if dates else None
+
+
+def test_the_information_date_works_out_each_date_once(tmp_path, monkeypatch, no_cache):
+    loaded, _ = factbase.load_fact_base(generated(tmp_path, 400, 4))
+    facts, cited = tuple(loaded.facts), tuple(loaded.sources.values())
+    expected = _information_date_fact_by_fact(facts, cited)
+    worked = []
+    monkeypatch.setattr(selection, "span_of", lambda d: worked.append(d) or span_of(d))
+    assert selection.information_date(facts, cited) == expected is not None
+    dated = [d for f in facts for d in (f.date, f.as_of) if d is not None]
+    dated += [d for s in cited for d in (s.published, s.retrieved) if d is not None]
+    assert len(worked) <= len({id(d) for d in dated})  # fact by fact: about four times as many
+
+
+days = st.sampled_from([None, "2014", "2014-03", "2014-03-31", "early 2014", "late 2014", "2014/2015", "2010s", "2015"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(days, days), min_size=0, max_size=3),
+    st.lists(st.tuples(days, days, st.integers(0, 3)), max_size=8),
+)
+def test_the_information_date_is_the_one_found_fact_by_fact(sources, rows):
+    # Source 3 is not cited: its facts have no cap. Ties between equal dates go to the first.
+    cited = tuple(
+        Source(f"s{i}", "report", Path(f"s{i}.txt"), "0", published=_day(p), retrieved=_day(r))
+        for i, (p, r) in enumerate(sources)
+    )
+    facts = tuple(
+        dataclasses.replace(_figure(i, "2014", 1.0), date=_day(d), as_of=_day(a), evidence=(Evidence(f"s{s}", "q"),))
+        for i, (d, a, s) in enumerate(rows)
+    )
+    assert selection.information_date(facts, cited) == _information_date_fact_by_fact(facts, cited)
+
+
+def _day(raw: str | None):
+    return parse_date(raw) if raw else None
+
+
+def test_the_gate_seeks_an_information_date_only_to_name_it_in_a_warning(base, monkeypatch):
+    sought = []
+    real = staleness.information_date
+    monkeypatch.setattr(staleness, "information_date", lambda *brief: sought.append(brief) or real(*brief))
+    gate.run_check(base)
+    assert not sought  # no stale figure: no warning to name it in
+    add_stale_case(base)
+    stale = [str(p) for p in gate.run_check(base)[1] if "stale figure" in p.message]
+    assert len(sought) == 1
+    assert stale == [
+        "facts.yaml:17: oda-2016: warning: stale figure: the economic brief (information as of 2017) states this "
+        "fact's value of japan-oda-cumulative (as of September 2016) as current, in this fact's sentence; "
+        "oda-2024-elsewhere gives a value 7 years newer (as of 2024), which that brief does not carry"
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -24,6 +25,11 @@ class MetricGroup:
 
     def disagreements(self) -> list[tuple[Fact, ...]]:
         """Groups of facts that give different values for the same date."""
+        return list(self._disagreements)
+
+    @functools.cached_property
+    def _disagreements(self) -> tuple[tuple[Fact, ...], ...]:
+        """Worked out once per group: selection asks for a group's disagreements several times."""
         by_year: dict[int, list[Fact]] = defaultdict(list)  # facts of one date always share a start year
         for fact in self.facts:
             if fact.as_of is not None:
@@ -37,7 +43,7 @@ class MetricGroup:
                     found.append((fact, *rivals))
                     grouped.update(id(f) for f in found[-1])
         order = {id(f): i for i, f in enumerate(self.facts)}
-        return sorted(found, key=lambda group: order[id(group[0])])  # in the order of the facts
+        return tuple(sorted(found, key=lambda group: order[id(group[0])]))  # in the order of the facts
 
 
 def same_date(a: Fact, b: Fact) -> bool:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from briefgen.brief.analysis import MetricGroup, current_values, metric_groups, outdated
@@ -190,18 +192,49 @@ class Brief:
 
 
 def matches(spec: SectionSpec, fact: Fact) -> bool:
-    topics = set(fact.topics)
-    if fact.kind not in spec.kinds or not topics & spec.topics:
+    return takes(spec, fact.kind, fact.topics) and in_years(spec, fact.when)
+
+
+def takes(spec: SectionSpec, kind: str, topics: tuple[str, ...]) -> bool:
+    """Whether a section takes a fact of this kind and these topics, its date aside."""
+    found = set(topics)
+    if kind not in spec.kinds or not found & spec.topics:
         return False
-    if spec.require_any and not topics & spec.require_any:
-        return False
+    return not spec.require_any or bool(found & spec.require_any)
+
+
+def in_years(spec: SectionSpec, when: DateSpec | None) -> bool:
+    """Whether a date falls in a section's years (any date, or none, when the section has no bounds)."""
     if spec.year_from is None and spec.year_until is None:
         return True
-    when = fact.when
     if when is None:
         return False
     year = when.sort_key[0]  # a qualified date sorts inside its span: "late 1970s" is after 1976
     return (spec.year_from is None or year >= spec.year_from) and (spec.year_until is None or year <= spec.year_until)
+
+
+@functools.lru_cache(maxsize=16)
+def section_finder(sections: tuple[SectionSpec, ...]) -> Callable[[Fact], int | None]:
+    """Which of a brief's sections takes a fact: the first that `matches` it, else None.
+
+    A large base repeats few combinations of kind and topics: the sections each one could go to are
+    found once, and only a fact's date is then read for each fact (by the sections bounded by years).
+    One finder serves every look-up for the same sections: the gate's and the build's.
+    """
+    candidates: dict[tuple[str, tuple[str, ...]], tuple[int, ...]] = {}
+    bounded = [spec.year_from is not None or spec.year_until is not None for spec in sections]
+
+    def section_of(fact: Fact) -> int | None:
+        key = (fact.kind, fact.topics)
+        found = candidates.get(key)
+        if found is None:
+            found = candidates[key] = tuple(i for i, spec in enumerate(sections) if takes(spec, *key))
+        for i in found:
+            if not bounded[i] or in_years(sections[i], fact.when):
+                return i
+        return None
+
+    return section_of
 
 
 def source_of(fact: Fact) -> str:
@@ -220,16 +253,27 @@ def key_point_score(fact: Fact, audience: Audience) -> int:
 
 
 def choose_key_points(facts: list[Fact], audience: Audience) -> list[Fact]:
-    def rank(fact: Fact) -> tuple:
-        when = fact.when
-        return (-key_point_score(fact, audience), -(when.sort_key[0] if when else 0), fact.id)
+    """The highest-scoring facts (then the latest, then by id), one per story, up to the profile's count.
 
+    The facts are taken score by score, best first, and only a score's own facts are sorted: a key
+    point is almost always among the few of the best score, not among all the brief's facts.
+    """
+
+    def rank(fact: Fact) -> tuple:  # within one score
+        when = fact.when
+        return (-(when.sort_key[0] if when else 0), fact.id)
+
+    by_score: dict[int, list[Fact]] = defaultdict(list)
+    for fact in facts:
+        if fact.kind in audience.key_point_kinds:
+            by_score[key_point_score(fact, audience)].append(fact)
     chosen: list[Fact] = []
-    for fact in sorted((f for f in facts if f.kind in audience.key_point_kinds), key=rank):
-        if len(chosen) == audience.key_point_count:
-            break
-        if not any(same_story(fact, other) for other in chosen):
-            chosen.append(fact)
+    for score in sorted(by_score, reverse=True):
+        for fact in sorted(by_score[score], key=rank):
+            if len(chosen) == audience.key_point_count:
+                return chosen
+            if not any(same_story(fact, other) for other in chosen):
+                chosen.append(fact)
     return chosen
 
 
@@ -244,11 +288,11 @@ def same_story(a: Fact, b: Fact) -> bool:
 def assign_sections(facts: list[Fact], audience: Audience) -> dict[int, list[Fact]]:
     """Give each fact to the first section that takes it."""
     placed: dict[int, list[Fact]] = defaultdict(list)
+    section_of = section_finder(audience.sections)
     for fact in facts:
-        for i, spec in enumerate(audience.sections):
-            if matches(spec, fact):
-                placed[i].append(fact)
-                break
+        i = section_of(fact)
+        if i is not None:
+            placed[i].append(fact)
     return placed
 
 
@@ -271,7 +315,8 @@ class _Numbering:
     def __init__(self, base: FactBase, short: bool = False):
         self.base = base
         self.notes: list[Note] = []
-        self.cited: list[str] = []
+        self.cited: list[str] = []  # in the order first cited
+        self._cited: set[str] = set()  # the same, to look up
         self.short = short  # a short brief's notes cite short references: the full ones are in its source list
 
     def citations_again(self, fact: Fact) -> list[Citation]:
@@ -289,9 +334,10 @@ class _Numbering:
     def sentence(self, fact: Fact) -> Sentence:
         citations = []
         for ev, anchor in zip(fact.evidence, self.base.anchors_of(fact), strict=False):
-            first = anchor.source not in self.cited
+            first = anchor.source not in self._cited
             if first:
                 self.cited.append(anchor.source)
+                self._cited.add(anchor.source)
             first = first and not self.short
             source = self.base.sources[anchor.source]
             citations.append(Citation(source=source, locator=anchor.locator, quote=ev.quote, first=first))
@@ -389,7 +435,8 @@ def choose(base: FactBase, audience: Audience) -> Choice:
     eligible = eligible_facts(base, audience)
     groups = metric_groups(eligible)
     key_facts = choose_key_points(stated_as_current(eligible, groups), audience)
-    rest = eligible if audience.key_points_repeat else [f for f in eligible if f not in key_facts]
+    key_ids = {f.id for f in key_facts}  # ids, not facts: comparing or hashing a fact reads every field
+    rest = eligible if audience.key_points_repeat else [f for f in eligible if f.id not in key_ids]
     homes = series_homes(eligible, groups, audience)
     return Choice(
         key_points=tuple(key_facts),
@@ -397,7 +444,7 @@ def choose(base: FactBase, audience: Audience) -> Choice:
         timeline=timeline_facts(eligible, audience),
         disagreements=clashes(groups, homes),
         disputed_measures=sum(1 for g in groups.values() if g.disagreements()),
-        facts=tuple(dict.fromkeys([*key_facts, *rest])),
+        facts=tuple({f.id: f for f in [*key_facts, *rest]}.values()),
     )
 
 
@@ -414,7 +461,8 @@ def stated_as_current(eligible: list[Fact], groups: dict[str, MetricGroup]) -> l
 
 def eligible_facts(base: FactBase, audience: Audience) -> list[Fact]:
     """The active facts that some section of the audience's brief takes, in base order."""
-    return [f for f in base.facts if f.active and any(matches(s, f) for s in audience.sections)]
+    section_of = section_finder(audience.sections)
+    return [f for f in base.facts if f.active and section_of(f) is not None]
 
 
 def series_homes(eligible: list[Fact], groups: dict[str, MetricGroup], audience: Audience) -> dict[str, int]:
@@ -552,12 +600,24 @@ def information_date(facts: tuple[Fact, ...], sources: tuple[Source, ...]) -> Da
     A fact's `date`/`as_of` counts, and a source's `published` or `retrieved`, so that an undated
     newest source does not leave the brief dated by an older one. A fact dated after its source was
     published or retrieved (a plan, a forecast) is not information of that date and does not count.
+    Facts share their dates: each date's last day is worked out once, and the latest is sought among
+    the distinct dates, each where it first counted (of equal latest dates, the first wins).
     """
-    dates = [d for s in sources for d in (s.published, s.retrieved) if d is not None]
-    by_id = {s.id: s for s in sources}
+    # Keyed by identity: a date object is shared by many facts (and all of them outlive this call).
+    last_days: dict[int, datetime.date] = {}
+
+    def last_day(date: DateSpec) -> datetime.date:
+        day = last_days.get(id(date))
+        if day is None:
+            day = last_days[id(date)] = span_of(date)[1]
+        return day
+
+    written = {s.id: [d for d in (s.published, s.retrieved) if d is not None] for s in sources}
+    caps = {source: max(map(last_day, dates), default=None) for source, dates in written.items()}
+    found = {id(d): d for s in sources for d in (s.published, s.retrieved) if d is not None}
     for fact in facts:
-        source = by_id.get(fact.evidence[0].source) if fact.evidence else None
-        written = [d for d in (source.published, source.retrieved) if d is not None] if source else []
-        cap = max((span_of(d)[1] for d in written), default=None)
-        dates += [d for d in (fact.date, fact.as_of) if d is not None and (cap is None or span_of(d)[1] <= cap)]
-    return max(dates, key=lambda d: (span_of(d)[1], d.sort_key)) if dates else None
+        cap = caps.get(fact.evidence[0].source) if fact.evidence else None
+        for date in (fact.date, fact.as_of):
+            if date is not None and (cap is None or last_day(date) <= cap):
+                found[id(date)] = date
+    return max(found.values(), key=lambda d: (last_day(d), d.sort_key)) if found else None

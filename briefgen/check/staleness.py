@@ -7,6 +7,7 @@ base holds a value of the same metric at least `stale_years` younger that the br
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from briefgen.brief.analysis import current_values, metric_groups
@@ -25,7 +26,7 @@ class BriefFacts:
     audience: str
     facts: tuple[Fact, ...]
 
-    @property
+    @functools.cached_property
     def ids(self) -> frozenset[str]:
         return frozenset(f.id for f in self.facts)
 
@@ -42,22 +43,30 @@ def _years_between(older: Fact, newer: Fact) -> float:
 def stale_figures(base: FactBase, briefs: list[BriefFacts], years: float) -> list[Problem]:
     """Warn, naming the brief and its sentence, where a brief states as current a value long replaced."""
     newest = current_values(base.facts)
+    return [problem for brief in briefs for problem in _stale_in(brief, base, newest, years)]
+
+
+def _stale_in(brief: BriefFacts, base: FactBase, newest: dict[str, Fact], years: float) -> list[Problem]:
+    """One brief's stale figures; its information date, which each warning names, is sought only if any."""
+    carried = brief.ids
+    stale = [
+        (metric, stated, newest[metric])
+        for metric, stated in current_values(brief.facts).items()
+        if newest[metric].id not in carried and _years_between(stated, newest[metric]) >= years
+    ]
+    if not stale:
+        return []
+    info = information_date(brief.facts, tuple(base.sources[s] for s in _sources_of(brief.facts, base)))
+    against = f" (information as of {info.text()})" if info else ""
     problems = []
-    for brief in briefs:
-        carried = brief.ids
-        info = information_date(brief.facts, tuple(base.sources[s] for s in _sources_of(brief.facts, base)))
-        for metric, stated in current_values(brief.facts).items():
-            latest = newest[metric]
-            gap = _years_between(stated, latest)
-            if latest.id in carried or gap < years:
-                continue
-            against = f" (information as of {info.text()})" if info else ""
-            message = (
-                f"stale figure: the {brief.audience} brief{against} states this fact's value of {metric} "
-                f"(as of {stated.as_of.text()}) as current, in this fact's sentence; {latest.id} gives "  # type: ignore[union-attr]
-                f"a value {int(gap)} years newer (as of {latest.as_of.text()}), which that brief does not carry"  # type: ignore[union-attr]
-            )
-            problems.append(Problem(stated.file, stated.line, stated.id, message, severity="warning"))
+    for metric, stated, latest in stale:
+        message = (
+            f"stale figure: the {brief.audience} brief{against} states this fact's value of {metric} "
+            f"(as of {stated.as_of.text()}) as current, in this fact's sentence; {latest.id} gives "  # type: ignore[union-attr]
+            f"a value {int(_years_between(stated, latest))} years newer (as of {latest.as_of.text()}), "  # type: ignore[union-attr]
+            "which that brief does not carry"
+        )
+        problems.append(Problem(stated.file, stated.line, stated.id, message, severity="warning"))
     return problems
 
 
