@@ -55,3 +55,35 @@ def test_the_command_line_tunes_the_collector(base, thawed, command):
     result = run("--facts", base, *command)
     assert result.exit_code == 0, result.output
     assert gc.isenabled() and gc.get_freeze_count() > 0
+
+
+def _build_recording_collector(base, tmp_path, monkeypatch, tuned: bool) -> list[bool]:
+    """Build the defence brief in this process, recording whether collection was on while it was selected."""
+    from briefgen.brief import selection
+    from briefgen.publish.build import BuildRequest, build
+
+    seen: list[bool] = []
+    select = selection.select
+
+    def recording(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return select(*args, **kwargs)
+
+    monkeypatch.setattr(selection, "select", recording)
+    request = BuildRequest(facts=base, templates=None, output=tmp_path / "out", audiences=("defence",))
+    if tuned:
+        with collector_tuned_for_loading(unfreeze=False):
+            build(request)
+    else:
+        build(request)
+    assert seen, "nothing was selected"
+    return seen
+
+
+def test_a_tuned_build_selects_and_renders_with_collection_paused(base, thawed, tmp_path, monkeypatch):
+    assert set(_build_recording_collector(base, tmp_path, monkeypatch, tuned=True)) == {False}
+    assert gc.isenabled()  # back on after the build
+
+
+def test_a_library_build_leaves_the_collector_alone(base, thawed, tmp_path, monkeypatch):
+    assert set(_build_recording_collector(base, tmp_path, monkeypatch, tuned=False)) == {True}

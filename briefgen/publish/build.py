@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from briefgen import __version__
 from briefgen.brief.audiences import Audience, available_audiences, load_audience
 from briefgen.check import STALE_YEARS
+from briefgen.common.collector import collector_paused
 from briefgen.common.hashing import file_sha256, sha256_bytes, tree_digest
 from briefgen.common.paths import MAX_TEMPLATE_FILES, SHIPPED_TEMPLATES, weasyprint_release
 from briefgen.errors import BuildError, FactBaseError, PartlyPublished, Problem, UsageError
@@ -476,7 +477,8 @@ def build(request: BuildRequest, progress: Callable[[str], None] = lambda _msg: 
         base, warnings = load_checked(request.facts, request.stale_years, prepared, request.templates)
         if request.strict and warnings:
             raise FactBaseError([replace_severity(w) for w in warnings])
-        jobs = plan(request, base, prepared, manifest)
+        with collector_paused():  # selecting and rendering make objects by the million, and no cycles
+            jobs = plan(request, base, prepared, manifest)
         todo = [j for j in jobs if _needs_build(j, manifest, request.force)]
         data, pdf_warnings = _render_all(todo, request.jobs, progress)
         warnings = [*warnings, *pdf_warnings]
