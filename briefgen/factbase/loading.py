@@ -17,8 +17,7 @@ from briefgen.common.parallel import PARALLEL_MIN_BYTES, in_parallel, in_worker
 from briefgen.errors import Problem, UsageError
 from briefgen.factbase import cache, codec, incremental
 from briefgen.factbase.anchoring import AnchorError, Match, anchor
-from briefgen.factbase.dates import parse_date
-from briefgen.factbase.facts import Evidence, Fact, Quantity, Topics, fact_files, load_fact_file, load_topics
+from briefgen.factbase.facts import Fact, Topics, fact_files, load_fact_file, load_topics
 from briefgen.factbase.incremental import SourceTexts
 from briefgen.factbase.sources import (
     Source,
@@ -339,7 +338,10 @@ def _reused(root: Path, key: tuple[str, str] | None, outline: bool) -> FileResul
 
 def _file_entry(result: FileResult, outline: bool) -> dict[str, Any]:
     entry: dict[str, Any] = {"problems": codec.encode_problems(result.problems)}
-    entry["outlines" if outline else "facts"] = _encoded(result.facts, outline)
+    if outline and result.stored is not None:
+        entry["outlines"] = result.stored
+    else:
+        entry["outlines" if outline else "facts"] = _encoded(result.facts, outline)
     if not outline:
         entry["anchors"] = codec.encode_anchors(result.anchors)
     return entry
@@ -389,37 +391,11 @@ def outline_of(fact: Fact) -> Outline:
     )
 
 
-def fact_of(outline: Outline) -> Fact:
-    """The fact an outline came from, without its statement and quotes."""
-    fid, kind, sources, file, line, date, as_of, quantity, salience, status, superseded_by, topics, audiences = outline
-    return Fact(
-        id=fid,
-        statement="",
-        kind=kind,
-        topics=tuple(topics),
-        audiences=tuple(audiences),
-        evidence=tuple(Evidence(source, "") for source in sources),
-        file=file,
-        line=line,
-        date=parse_date(date) if date else None,
-        as_of=parse_date(as_of) if as_of else None,
-        quantity=_quantity(*quantity) if quantity else None,
-        salience=salience,
-        status=status,
-        superseded_by=superseded_by,
-    )
-
-
-def _quantity(value: float | str, unit: str, metric: str, approximate: bool) -> Quantity:
-    """A quantity from its outline, in the order outline_of wrote it."""
-    return Quantity(value=value, unit=unit, metric=metric, approximate=approximate)
-
-
 class _Outlined(NamedTuple):
-    """A file's result as a worker sends it for a check: problems and outlines."""
+    """A file's result as a worker sends it for a check: problems, and outlines encoded as its entry holds them."""
 
     problems: list[Problem]
-    outlines: list[Outline]
+    outlines: list[Any]
     sha256: str
 
 
@@ -433,14 +409,14 @@ def _read_files(
     def job(share: list[Path]) -> list[FileResult | _Outlined]:
         results = [read_file(base, path, rules) for path in share]
         for path, result in zip(share, results, strict=True):
+            if outline and (path in keys or in_worker(parent)):
+                # Encoded once, here: for the file's entry, the base's entry, and the journey back.
+                result.stored = _encoded(result.facts, outline)
             # Stored only if the file still has the bytes the key names (an edit while reading would not).
             if path in keys and result.sha256 == keys[path][1]:
                 cache.write(incremental.FILES, keys[path][0], _file_entry(result, outline), prune=False)
         if outline and in_worker(parent):
-            return [
-                _Outlined(problems=r.problems, outlines=[outline_of(f) for f in r.facts], sha256=r.sha256)
-                for r in results
-            ]
+            return [_Outlined(problems=r.problems, outlines=r.stored or [], sha256=r.sha256) for r in results]
         return list(results)
 
     sizes = [_size(path) for path in paths]
@@ -458,7 +434,8 @@ def _size(path: Path) -> int:
 def _received(sent: FileResult | _Outlined) -> FileResult:
     if isinstance(sent, FileResult):
         return sent
-    return FileResult(facts=[fact_of(o) for o in sent.outlines], problems=sent.problems, anchors={}, sha256=sent.sha256)
+    facts = [codec.decode_outline(o) for o in sent.outlines]  # as a warm load reads a file's entry
+    return FileResult(facts=facts, problems=sent.problems, anchors={}, sha256=sent.sha256, stored=sent.outlines)
 
 
 def anchor_fact(base: FactBase, fact: Fact, anchors: dict[tuple[str, int], Anchor]) -> list[Problem]:
