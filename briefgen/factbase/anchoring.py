@@ -60,24 +60,16 @@ class NormalText:
         return bisect.bisect_right(self.line_offsets, offset)
 
 
-# A line ending hyphenated (`ends_hyphenated`), found for every line of a text in one search: a dash
-# after a letter, then white space other than a line break up to the line's end. The dash comes first
-# in the pattern (the letter is looked behind for) so that the search skips to dashes at C speed.
-_LINE_ENDS_HYPHENATED = re.compile(rf"[{_DASHES}](?<=\w.)[^\S\n]*$", re.MULTILINE)
-
-
 def normalise_lines(text: str) -> NormalText:
     """Normalise a whole text, remembering the original lines (for page and paragraph locators)."""
     cleaned = _clean(text)
     # Dashes go in one pass over the whole text; each line then only folds its white space.
     dashless = _DASH_RE.sub("", cleaned).split("\n")
-    # The lines ending hyphenated, by their 0-based index; found in one search, as few lines do.
-    hyphenated = _hyphenated_lines(cleaned)
     parts: list[str] = []
     offsets: list[int] = []
     length = 0
     join_next = False
-    for index, bare in enumerate(dashless):
+    for raw, bare in zip(cleaned.split("\n"), dashless, strict=True):
         line = " ".join(bare.split())
         if line and parts and not join_next:
             parts.append(" ")
@@ -86,18 +78,9 @@ def normalise_lines(text: str) -> NormalText:
         if line:
             parts.append(line)
             length += len(line)
-            join_next = index in hyphenated
+            end = raw.rstrip()
+            join_next = ends_hyphenated(end)
     return NormalText("".join(parts), tuple(offsets))
-
-
-def _hyphenated_lines(cleaned: str) -> set[int]:
-    found: set[int] = set()
-    line, counted = 0, 0
-    for hit in _LINE_ENDS_HYPHENATED.finditer(cleaned):
-        line += cleaned.count("\n", counted, hit.start())
-        counted = hit.start()
-        found.add(line)
-    return found
 
 
 def normalise(text: str) -> str:
