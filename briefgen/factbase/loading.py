@@ -17,7 +17,8 @@ from briefgen.common.parallel import PARALLEL_MIN_BYTES, in_parallel, in_worker
 from briefgen.errors import Problem, UsageError
 from briefgen.factbase import cache, codec, incremental
 from briefgen.factbase.anchoring import AnchorError, Match, anchor
-from briefgen.factbase.facts import Fact, Topics, fact_files, load_fact_file, load_topics
+from briefgen.factbase.dates import parse_date
+from briefgen.factbase.facts import Evidence, Fact, Quantity, Topics, fact_files, load_fact_file, load_topics
 from briefgen.factbase.incremental import SourceTexts
 from briefgen.factbase.sources import (
     Source,
@@ -391,6 +392,34 @@ def outline_of(fact: Fact) -> Outline:
     )
 
 
+def fact_of(outline: Outline | list[Any]) -> Fact:
+    """The fact an outline came from (as outline_of made it, or encoded), without its statement and quotes.
+
+    For outlines this run's own workers made: unlike codec.decode_outline, nothing is checked."""
+    fid, kind, sources, file, line, date, as_of, quantity, salience, status, superseded_by, topics, audiences = outline
+    return Fact(
+        id=fid,
+        statement="",
+        kind=kind,
+        topics=tuple(topics),
+        audiences=tuple(audiences),
+        evidence=tuple(Evidence(source, "") for source in sources),
+        file=file,
+        line=line,
+        date=parse_date(date) if date else None,
+        as_of=parse_date(as_of) if as_of else None,
+        quantity=_quantity(*quantity) if quantity else None,
+        salience=salience,
+        status=status,
+        superseded_by=superseded_by,
+    )
+
+
+def _quantity(value: float | str, unit: str, metric: str, approximate: bool) -> Quantity:
+    """A quantity from its outline, in the order outline_of wrote it."""
+    return Quantity(value=value, unit=unit, metric=metric, approximate=approximate)
+
+
 class _Outlined(NamedTuple):
     """A file's result as a worker sends it for a check: problems, and outlines encoded as its entry holds them."""
 
@@ -434,7 +463,7 @@ def _size(path: Path) -> int:
 def _received(sent: FileResult | _Outlined) -> FileResult:
     if isinstance(sent, FileResult):
         return sent
-    facts = [codec.decode_outline(o) for o in sent.outlines]  # as a warm load reads a file's entry
+    facts = [fact_of(o) for o in sent.outlines]
     return FileResult(facts=facts, problems=sent.problems, anchors={}, sha256=sent.sha256, stored=sent.outlines)
 
 
