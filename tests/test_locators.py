@@ -82,3 +82,38 @@ def test_paragraph_rule_on_a_small_page():
 def test_markdown_heading_is_not_a_paragraph_even_when_long():
     lines = ["## A long heading that ends with a full stop and has many words in it.", "Body text."]
     assert paragraph_numbers(lines, None) == [0, 1]
+
+
+def test_paragraphs_counted_once_in_one_search_and_never_for_a_paginated_source(monkeypatch):
+    """A prose source's paragraph numbers are made once, with one search of its text for sentence
+    ends (not one per line); a paginated source's locators are pages and never make them."""
+    import dataclasses
+
+    from briefgen.factbase import codec, paragraphs
+
+    searches = []
+    real = paragraphs._LINE_ENDS_SENTENCE
+
+    class Counting:
+        def finditer(self, text: str):  # type: ignore[no-untyped-def]
+            searches.append(len(text))
+            return real.finditer(text)
+
+    monkeypatch.setattr(paragraphs, "_LINE_ENDS_SENTENCE", Counting())
+    monkeypatch.setattr(paragraphs, "ends_sentence", lambda line: pytest.fail("searched line by line"))
+    prose = TEXTS["khmer-times-2015"]
+    text = SourceText(prose.source, prose.raw, prose.sha256)
+    assert searches == [len(prose.raw)]
+    assert text.locator(anchor(text.normal, "As of April, Japan is the second largest investor")) == "para. 13"
+    assert searches == [len(prose.raw)]
+
+    paged = SourceText(dataclasses.replace(prose.source, page_starts=(1, 20)), prose.raw, prose.sha256)
+    assert text.locator(anchor(paged.normal, "As of April, Japan is the second largest investor")) == "para. 13"
+    assert paged.locator(anchor(paged.normal, "As of April, Japan is the second largest investor")).startswith("p")
+    assert searches == [len(prose.raw)] and paged._paragraph_of_line is None
+    # Stored without them; read back, a text whose source lost its pages makes them when asked.
+    entry = codec.encode_text(paged)
+    assert entry[-1] == []
+    again = codec.decode_text(entry, {prose.source.id: prose.source})
+    assert again.locator(anchor(again.normal, "As of April, Japan is the second largest investor")) == "para. 13"
+    assert len(searches) == 2

@@ -150,6 +150,26 @@ def test_parallel_reading_matches_one_process(tmp_path, monkeypatch, no_cache, o
         assert shared.facts == one.facts and shared.anchors == one.anchors
 
 
+def test_a_parallel_check_encodes_each_outline_once_and_in_the_process_that_read_it(tmp_path, monkeypatch):
+    """The file entries' outlines travel back from the workers encoded and make the base's entry:
+    this process encodes only the facts it read itself, not every fact a second time."""
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(tmp_path / "cache"))
+    real = tmp_path / "facts"
+    shutil.copytree(REPO / "facts", real, ignore=shutil.ignore_patterns("candidates"))
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "cores", lambda: 3)
+    got: dict = {}
+    counts = call_counts(lambda: got.update(zip(("base", "problems"), _everything(real, outline=True), strict=True)))
+    encoded = sum(n for name, n in counts.items() if name.endswith("(outline_of)"))
+    assert 0 < encoded < len(got["base"].facts) / 2  # a third of the files are this process's share
+    monkeypatch.setattr(factbase, "_read_files", lambda *a: pytest.fail("a warm check reads no fact file"))
+    warm, warm_problems = _everything(real, outline=True)  # from the base's entry
+    assert warm_problems == got["problems"]
+    assert [(f.id, f.file, f.line, f.quantity, f.as_of) for f in warm.facts] == [
+        (f.id, f.file, f.line, f.quantity, f.as_of) for f in got["base"].facts
+    ]
+
+
 def test_split_keeps_order_and_balances_sizes():
     items = list(range(10))
     sizes = [1, 1, 1, 1, 6, 1, 1, 1, 1, 1]

@@ -229,7 +229,9 @@ _FOLDS = (
         "a hyphen and a space inside a word",
     ),
     ("  ", re.compile(r"\S  +\S"), "a doubled space"),
-    (" ", re.compile(r" [,.;:!?)\]]|[(\[] "), "a space before punctuation or inside brackets"),
+    # A space before punctuation, or after an opening bracket: the pattern starts with the one
+    # character either begins with and looks back, so that the search skips to those at C speed.
+    (" ", re.compile(r"[ (\[](?:(?<= )[,.;:!?)\]]|(?<=[(\[]) )"), "a space before punctuation or inside brackets"),
 )
 
 

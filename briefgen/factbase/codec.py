@@ -347,8 +347,10 @@ def decode_outline(value: Plain) -> Fact:
 
 
 def encode_text(text: SourceText) -> list[Any]:
+    """A text; its paragraph numbers as [] when not made (a paginated source's), made again if asked for."""
+    paragraphs = text._paragraph_of_line
     return [text.source.id, text.raw, text.sha256, text.normal.text, list(text.normal.line_offsets),
-            text._paragraph_of_line]  # fmt: skip
+            [] if paragraphs is None else paragraphs]  # fmt: skip
 
 
 def decode_text(value: Plain, sources: Mapping[str, Source]) -> SourceText:
@@ -359,14 +361,14 @@ def decode_text(value: Plain, sources: Mapping[str, Source]) -> SourceText:
     raw = _str(raw)
     lines = raw.count("\n") + 1
     offsets, paragraphs = _list(offsets), _list(paragraphs)
-    if len(offsets) != lines or len(paragraphs) != lines:
+    if len(offsets) != lines or len(paragraphs) not in (0, lines):
         raise ShapeError(f"the locators of source '{sid}' do not fit its text")
     _ints(offsets + paragraphs, "locators")
     # Built without __post_init__, which would normalise the text again: the point of caching it.
     text = SourceText.__new__(SourceText)
     text.source, text.raw, text.sha256 = source, raw, _str(sha)
     text.normal = NormalText(_str(normal), tuple(offsets))
-    text._paragraph_of_line = paragraphs
+    text._paragraph_of_line = paragraphs or None
     return text
 
 

@@ -339,7 +339,10 @@ def _reused(root: Path, key: tuple[str, str] | None, outline: bool) -> FileResul
 
 def _file_entry(result: FileResult, outline: bool) -> dict[str, Any]:
     entry: dict[str, Any] = {"problems": codec.encode_problems(result.problems)}
-    entry["outlines" if outline else "facts"] = _encoded(result.facts, outline)
+    if outline and result.stored is not None:
+        entry["outlines"] = result.stored
+    else:
+        entry["outlines" if outline else "facts"] = _encoded(result.facts, outline)
     if not outline:
         entry["anchors"] = codec.encode_anchors(result.anchors)
     return entry
@@ -389,8 +392,10 @@ def outline_of(fact: Fact) -> Outline:
     )
 
 
-def fact_of(outline: Outline) -> Fact:
-    """The fact an outline came from, without its statement and quotes."""
+def fact_of(outline: Outline | list[Any]) -> Fact:
+    """The fact an outline came from (as outline_of made it, or encoded), without its statement and quotes.
+
+    For outlines this run's own workers made: unlike codec.decode_outline, nothing is checked."""
     fid, kind, sources, file, line, date, as_of, quantity, salience, status, superseded_by, topics, audiences = outline
     return Fact(
         id=fid,
@@ -416,10 +421,10 @@ def _quantity(value: float | str, unit: str, metric: str, approximate: bool) -> 
 
 
 class _Outlined(NamedTuple):
-    """A file's result as a worker sends it for a check: problems and outlines."""
+    """A file's result as a worker sends it for a check: problems, and outlines encoded as its entry holds them."""
 
     problems: list[Problem]
-    outlines: list[Outline]
+    outlines: list[Any]
     sha256: str
 
 
@@ -433,14 +438,14 @@ def _read_files(
     def job(share: list[Path]) -> list[FileResult | _Outlined]:
         results = [read_file(base, path, rules) for path in share]
         for path, result in zip(share, results, strict=True):
+            if outline and (path in keys or in_worker(parent)):
+                # Encoded once, here: for the file's entry, the base's entry, and the journey back.
+                result.stored = _encoded(result.facts, outline)
             # Stored only if the file still has the bytes the key names (an edit while reading would not).
             if path in keys and result.sha256 == keys[path][1]:
                 cache.write(incremental.FILES, keys[path][0], _file_entry(result, outline), prune=False)
         if outline and in_worker(parent):
-            return [
-                _Outlined(problems=r.problems, outlines=[outline_of(f) for f in r.facts], sha256=r.sha256)
-                for r in results
-            ]
+            return [_Outlined(problems=r.problems, outlines=r.stored or [], sha256=r.sha256) for r in results]
         return list(results)
 
     sizes = [_size(path) for path in paths]
@@ -458,7 +463,8 @@ def _size(path: Path) -> int:
 def _received(sent: FileResult | _Outlined) -> FileResult:
     if isinstance(sent, FileResult):
         return sent
-    return FileResult(facts=[fact_of(o) for o in sent.outlines], problems=sent.problems, anchors={}, sha256=sent.sha256)
+    facts = [fact_of(o) for o in sent.outlines]
+    return FileResult(facts=facts, problems=sent.problems, anchors={}, sha256=sent.sha256, stored=sent.outlines)
 
 
 def anchor_fact(base: FactBase, fact: Fact, anchors: dict[tuple[str, int], Anchor]) -> list[Problem]:

@@ -40,21 +40,42 @@ def paragraph_numbers(lines: list[str], body: tuple[int, int] | None) -> list[in
 
     Lines before the body get 0, lines after it -1, so a locator can say which side they are on.
     """
+    return text_paragraph_numbers("\n".join(lines), body)
+
+
+# A line that ends a sentence (`ends_sentence`), found for every line of a text in one search: the
+# end, then white space other than a line break up to the line's end.
+_LINE_ENDS_SENTENCE = re.compile(_SENTENCE_END.pattern.removesuffix("$") + r"[^\S\n]*$", re.MULTILINE)
+
+
+def text_paragraph_numbers(text: str, body: tuple[int, int] | None) -> list[int]:
+    """paragraph_numbers of text's lines: each line's end is looked up among the sentence ends
+    found in one search of the whole text, not searched for line by line."""
+    lines = text.split("\n")
+    ends = {found.end() for found in _LINE_ENDS_SENTENCE.finditer(text)}  # where a line ending one ends
     first, last = body or (1, len(lines))
     numbers: list[int] = []
-    count, open_paragraph = 0, False
+    count, open_paragraph, start = 0, False, 0
     for number, line in enumerate(lines, start=1):
+        end = start + len(line)
+        start = end + 1
         if number < first or number > last:
             numbers.append(0 if number < first else -1)
             open_paragraph = False
-            continue
-        following = lines[number] if number < len(lines) else ""
-        if not line.strip() or (not open_paragraph and is_heading(line, following.lstrip())):
+        elif not line.strip() or (not open_paragraph and _heading(line, lines, number, end in ends)):
             numbers.append(0)
             open_paragraph = False
-            continue
-        if not open_paragraph:
-            count += 1
-        numbers.append(count)
-        open_paragraph = not ends_sentence(line)
+        else:
+            count += 0 if open_paragraph else 1
+            numbers.append(count)
+            open_paragraph = end not in ends
     return numbers
+
+
+def _heading(line: str, lines: list[str], number: int, ends: bool) -> bool:
+    """is_heading for line `number` (1-based) of lines, whose sentence end is already known."""
+    text = line.strip()
+    if text.startswith("#"):
+        return True
+    following = lines[number].lstrip() if number < len(lines) else ""
+    return len(text.split()) <= HEADING_WORDS and not ends and not following[:1].islower()

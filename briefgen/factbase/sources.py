@@ -15,7 +15,7 @@ from briefgen.common.hashing import file_sha256
 from briefgen.errors import Problem
 from briefgen.factbase.anchoring import Match, NormalText, normalise_lines
 from briefgen.factbase.dates import DateError, DateSpec, parse_date
-from briefgen.factbase.paragraphs import paragraph_numbers
+from briefgen.factbase.paragraphs import text_paragraph_numbers
 from briefgen.factbase.readers import YamlProblem, line_of, read_yaml
 
 SOURCE_FIELDS = {
@@ -113,11 +113,20 @@ class SourceText:
     raw: str
     sha256: str = ""  # of the file's bytes as read
     normal: NormalText = field(init=False)
-    _paragraph_of_line: list[int] = field(init=False, repr=False)
+    # None until a locator needs them: a paginated source's locators are pages, and it never does.
+    _paragraph_of_line: list[int] | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.normal = normalise_lines(self.raw)
-        self._paragraph_of_line = paragraph_numbers(self.raw.split("\n"), self.source.body)
+        self._paragraph_of_line = None
+        if not self.source.page_starts:
+            self.paragraph_of_line()
+
+    def paragraph_of_line(self) -> list[int]:
+        """Each line's body paragraph number (see paragraphs.py), made once."""
+        if self._paragraph_of_line is None:
+            self._paragraph_of_line = text_paragraph_numbers(self.raw, self.source.body)
+        return self._paragraph_of_line
 
     def locator(self, match: Match) -> str:
         """Return 'p. 4' for paginated sources, 'para. 7' otherwise."""
@@ -126,7 +135,7 @@ class SourceText:
             first = bisect.bisect_right(starts, match.first_line)
             last = bisect.bisect_right(starts, match.last_line)
             return f"p. {first}" if first == last else f"pp. {first}–{last}"
-        numbers = self._paragraph_of_line[match.first_line - 1 : match.last_line]
+        numbers = self.paragraph_of_line()[match.first_line - 1 : match.last_line]
         inside_body = [n for n in numbers if n > 0]
         if not inside_body:  # a title, byline or heading, or an endnote: no paragraph to count
             return self._outside_body(match.first_line, numbers)
