@@ -371,7 +371,7 @@ def test_sections_are_judged_once_per_kind_and_topics_not_per_fact(tmp_path, mon
     choices = [selection.choose(loaded, audience) for audience in audiences]
     combinations = {(f.kind, f.topics) for f in loaded.facts}
     assert 0 < len(judged) <= len(combinations) * sum(len(a.sections) for a in audiences)
-    assert [{f.id for f in c.facts} for c in choices] == [brief.ids for brief in briefs]
+    assert [{f.id for f in c.facts if f.quantity} for c in choices] == [brief.ids for brief in briefs]
 
 
 def _information_date_fact_by_fact(facts: tuple[Fact, ...], cited: tuple[Source, ...]):
@@ -437,3 +437,22 @@ def test_the_gate_seeks_an_information_date_only_to_name_it_in_a_warning(base, m
         "fact's value of japan-oda-cumulative (as of September 2016) as current, in this fact's sentence; "
         "oda-2024-elsewhere gives a value 7 years newer (as of 2024), which that brief does not carry"
     ]
+
+
+def test_the_brief_rules_read_only_the_figures(tmp_path, monkeypatch):
+    """Stale figures and disagreements are about values: the gate finds which figures each brief
+    carries, not every fact it carries (a sixth of a large base have a quantity)."""
+    loaded, _ = factbase.load_fact_base(generated(tmp_path, 400, 4))
+    audiences = [load_audience(name, None) for name in ("defence", "economic", "historical")]
+    asked: list[str] = []
+    finder = selection.section_finder
+
+    def counting(sections):
+        section_of = finder(sections)
+        return lambda fact: asked.append(fact.id) or section_of(fact)
+
+    monkeypatch.setattr(selection, "section_finder", counting)
+    briefs = staleness.brief_facts(loaded, audiences)
+    figures = {f.id for f in loaded.facts if f.quantity is not None}
+    assert asked and set(asked) <= figures
+    assert any(brief.ids for brief in briefs)

@@ -459,10 +459,10 @@ def stated_as_current(eligible: list[Fact], groups: dict[str, MetricGroup]) -> l
     return [f for f in eligible if not outdated(f, current) and f.id not in disputed]
 
 
-def eligible_facts(base: FactBase, audience: Audience) -> list[Fact]:
-    """The active facts that some section of the audience's brief takes, in base order."""
+def eligible_facts(base: FactBase, audience: Audience, among: list[Fact] | None = None) -> list[Fact]:
+    """The active facts that some section of the audience's brief takes, in base order (of `among`, if given)."""
     section_of = section_finder(audience.sections)
-    return [f for f in base.facts if f.active and section_of(f) is not None]
+    return [f for f in (base.facts if among is None else among) if f.active and section_of(f) is not None]
 
 
 def series_homes(eligible: list[Fact], groups: dict[str, MetricGroup], audience: Audience) -> dict[str, int]:

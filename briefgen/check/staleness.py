@@ -21,18 +21,23 @@ from briefgen.factbase.loading import FactBase
 
 @dataclass(frozen=True)
 class BriefFacts:
-    """What one audience's brief carries, for the rules that judge a brief rather than a fact."""
+    """The figures one audience's brief carries: what the rules that judge a brief rather than a fact read.
 
-    audience: str
-    facts: tuple[Fact, ...]
+    Stale figures and disagreements are about values of metrics, so only facts with a quantity are
+    found (a sixth of a large base): the whole brief is found again only for a warning's information date.
+    """
+
+    audience: Audience
+    figures: tuple[Fact, ...]
 
     @functools.cached_property
     def ids(self) -> frozenset[str]:
-        return frozenset(f.id for f in self.facts)
+        return frozenset(f.id for f in self.figures)
 
 
 def brief_facts(base: FactBase, audiences: list[Audience]) -> list[BriefFacts]:
-    return [BriefFacts(a.name, tuple(eligible_facts(base, a))) for a in audiences]
+    figures = [f for f in base.facts if f.quantity is not None]
+    return [BriefFacts(a, tuple(eligible_facts(base, a, figures))) for a in audiences]
 
 
 def _years_between(older: Fact, newer: Fact) -> float:
@@ -51,17 +56,18 @@ def _stale_in(brief: BriefFacts, base: FactBase, newest: dict[str, Fact], years:
     carried = brief.ids
     stale = [
         (metric, stated, newest[metric])
-        for metric, stated in current_values(brief.facts).items()
+        for metric, stated in current_values(brief.figures).items()
         if newest[metric].id not in carried and _years_between(stated, newest[metric]) >= years
     ]
     if not stale:
         return []
-    info = information_date(brief.facts, tuple(base.sources[s] for s in _sources_of(brief.facts, base)))
+    carried_all = tuple(eligible_facts(base, brief.audience))
+    info = information_date(carried_all, tuple(base.sources[s] for s in _sources_of(carried_all, base)))
     against = f" (information as of {info.text()})" if info else ""
     problems = []
     for metric, stated, latest in stale:
         message = (
-            f"stale figure: the {brief.audience} brief{against} states this fact's value of {metric} "
+            f"stale figure: the {brief.audience.name} brief{against} states this fact's value of {metric} "
             f"(as of {stated.as_of.text()}) as current, in this fact's sentence; {latest.id} gives "  # type: ignore[union-attr]
             f"a value {int(_years_between(stated, latest))} years newer (as of {latest.as_of.text()}), "  # type: ignore[union-attr]
             "which that brief does not carry"
