@@ -197,7 +197,7 @@ def fresh(directory: Path | None = None, cold: bool = True) -> Callable[[], None
 
     def empty() -> None:
         if cold:
-            for kind in ("factbase", "factfile", "sourcetext"):
+            for kind in ("factbase", "factfile", "sourcetext", "across"):
                 shutil.rmtree(CACHE / kind, ignore_errors=True)
         if directory is not None:
             shutil.rmtree(directory, ignore_errors=True)

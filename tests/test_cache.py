@@ -173,3 +173,45 @@ def test_a_cold_build_load_encodes_each_fact_once(base, monkeypatch):
     monkeypatch.setattr(codec, "encode_fact", lambda fact: encoded.append(fact.id) or real(fact))
     loaded, _ = run_check(base)
     assert sorted(encoded) == sorted(f.id for f in loaded.facts)
+
+
+# --- the rules across facts, kept beside the base ----------------------------------------------------
+
+
+def _across_runs(monkeypatch) -> list[int]:
+    """Count the times the rules across facts are worked out (not read back)."""
+    from briefgen.check import gate
+
+    runs: list[int] = []
+    judged = gate._judged_across
+    monkeypatch.setattr(gate, "_judged_across", lambda *a: runs.append(1) or judged(*a))
+    return runs
+
+
+def test_an_unchanged_base_skips_the_rules_across_facts(base, monkeypatch):
+    runs = _across_runs(monkeypatch)
+    first = run("--facts", base, "check")
+    again = run("--facts", base, "check")
+    assert first.exit_code == again.exit_code == 0, first.stdout
+    assert again.stdout == first.stdout and "warning" in first.stdout  # the same problems, warnings included
+    assert len(runs) == 1 and len(entries("across")) == 1
+
+
+@pytest.mark.parametrize("change", ["fact file", "profile", "stale years"])
+def test_what_the_rules_across_facts_read_is_in_their_key(base, tmp_path, monkeypatch, change):
+    runs = _across_runs(monkeypatch)
+    templates = tmp_path / "templates"
+    (templates / "audiences").mkdir(parents=True)
+    args = ["--facts", base, "--templates", templates, "check"]
+    assert run(*args).exit_code == 0
+    if change == "fact file":
+        first = sorted(p for p in base.glob("*.yaml") if p.name not in ("sources.yaml", "topics.yaml"))[0]
+        first.write_text(first.read_text(encoding="utf-8") + "# an edit\n", encoding="utf-8")
+    elif change == "profile":
+        (templates / "audiences" / "extra.yaml").write_text("title: Extra\nsections: 3\n", encoding="utf-8")
+    else:
+        args += ["--stale-years", "1"]
+    after = run(*args)
+    assert len(runs) == 2, after.stdout
+    if change == "profile":
+        assert "extra.yaml" in after.stdout  # the new, broken profile is judged

@@ -416,7 +416,7 @@ _PROBLEM = _shapes(str, (int, NoneType), _OPT, str, str)
 
 def decode_problem(value: Plain) -> Problem:
     file, line, subject, message, severity = _record(value, _PROBLEM, "a problem")
-    if severity not in ("error", "warning"):
+    if severity not in ("error", "warning", "note"):
         raise ShapeError(f"unknown severity {severity!r}")
     return Problem(file, line, subject, message, severity)
 
