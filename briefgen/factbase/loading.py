@@ -150,31 +150,27 @@ def content_digest(root: Path, known: dict[str, str]) -> str:
 
 class _Stored(NamedTuple):
     """What a load's cache entry holds besides the sources and topics: problems of the registry and
-    topics (head; each file's own are in its entry), and the facts: for a check, their outlines
-    encoded; for a build, each fact file's entry named (rel, sha256 of its bytes, key)."""
+    topics (head; each file's own are in its entry), and each fact file's entry named (rel, sha256 of
+    its bytes, key)."""
 
     head: list[Problem]
-    outlines: list[Any]
     files: list[tuple[str, str, str]]
 
 
 def _to_cache(digest: str, base: FactBase, problems: list[Problem], stored: _Stored, outline: bool) -> dict[str, Any]:
-    """The entry: plain values only (codec.py). For a check, outlines of facts and every problem: a
-    fraction of the size, and read back in one piece. For a build, no fact: each fact file's entry
-    (incremental.py) is named instead, holding its facts, anchors and problems, written as it was
-    read; the whole base is not encoded twice, nor held encoded at once. Texts are not held but named:
-    each has its own entry, and a build made from this one makes only those it asks for."""
+    """The entry: plain values only (codec.py), and no fact: each fact file's entry (incremental.py) is
+    named instead, holding its facts (for a check, their outlines), anchors and problems, written as
+    it was read. The whole base is not encoded twice, nor held encoded at once, so the entry written
+    after a one-file edit is small. A build's texts are not held but named: each has its own entry,
+    and a build made from this one makes only those it asks for."""
     entry: dict[str, Any] = {
         "digest": digest,
         "sources": codec.encode_sources(base.sources),
         "topics": codec.encode_topics(base.topics),
+        "problems": codec.encode_problems(stored.head),
+        "files": [list(named) for named in stored.files],
     }
-    if outline:
-        entry["problems"] = codec.encode_problems(problems)
-        entry["outlines"] = stored.outlines
-    else:
-        entry["problems"] = codec.encode_problems(stored.head)
-        entry["files"] = [list(named) for named in stored.files]
+    if not outline:
         entry["texts"] = [[source.id, sha] for source, sha in _text_digests(base.texts)]
     return entry
 
@@ -185,9 +181,6 @@ def _from_cache(root: Path, entry: dict[str, Any], outline: bool) -> tuple[FactB
     sources = codec.decode_sources(entry["sources"])
     topics = codec.decode_topics(entry["topics"])
     problems = codec.decode_problems(entry["problems"])
-    if outline:
-        facts = [codec.decode_outline(o) for o in codec.list_of(entry["outlines"])]
-        return FactBase(root, sources, {}, topics, facts), problems
     base = FactBase(root, sources, {}, topics, [])
     for named in codec.list_of(entry["files"]):
         rel, sha, key = codec.strings(named, 3)
@@ -195,7 +188,8 @@ def _from_cache(root: Path, entry: dict[str, Any], outline: bool) -> tuple[FactB
         if result is None:
             return None
         _add(base, problems, rel, result)
-    base.texts = _texts_named(sources, codec.list_of(entry["texts"]))
+    if not outline:
+        base.texts = _texts_named(sources, codec.list_of(entry["texts"]))
     return base, problems
 
 
@@ -256,13 +250,11 @@ def _load(
         pending.clear()
     base = FactBase(root=root, sources=sources, texts=texts, topics=topics, facts=[])
     read = dict(zip(missing, _read_files(base, missing, rules, outline, keys), strict=True))
-    stored: _Stored | None = _Stored(list(problems), [], []) if reuse else None
+    stored: _Stored | None = _Stored(list(problems), []) if reuse else None
     for path in paths:
         result = reused.pop(path, None) or read.pop(path)
         rel = path.relative_to(root).as_posix()
-        if stored is not None and outline:
-            stored.outlines.extend(result.stored if result.stored is not None else _encoded(result.facts, outline))
-        elif stored is not None:
+        if stored is not None:
             key, sha = keys[path]
             if sha == result.sha256:
                 stored.files.append((rel, sha, key))
