@@ -402,3 +402,49 @@ def test_a_worker_dying_while_jobs_are_handed_out_names_every_unfinished_output(
     with pytest.raises(BuildError) as died:
         list(parallel.each_in_worker(["a.pdf", "b.pdf"], lambda item: item, 2))
     assert str(died.value).startswith("a worker process died while rendering a.pdf, b.pdf: ")
+
+
+@pytest.mark.parametrize("dies", ["first", "last"])
+def test_a_dead_worker_leaves_no_pool_thread_behind(dies):
+    """When a worker dies, the pool's manager thread has finished before the error reaches the CLI.
+
+    A manager thread still closing its pipes while the interpreter exits races the exit's own wake-up
+    of that thread, which then prints an OSError traceback under briefgen's one-line error.
+    """
+    import threading
+
+    from briefgen.common import parallel
+
+    victim = "a.pdf" if dies == "first" else "c.pdf"
+
+    def job(item: str) -> str:
+        if item == victim:
+            os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+        time.sleep(0.2)
+        return item
+
+    with pytest.raises(BuildError, match="a worker process died while rendering"):
+        list(parallel.each_in_worker(["a.pdf", "b.pdf", "c.pdf"], job, 2))
+    managers = [t for t in threading.enumerate() if "ExecutorManager" in type(t).__name__]
+    assert managers == []
+
+
+def test_a_dead_reading_worker_leaves_no_pool_thread_behind(monkeypatch):
+    """The same for the workers that share the reading of a large fact base."""
+    import threading
+
+    from briefgen.common import parallel
+
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    parent = os.getpid()
+
+    def job(share: list[int]) -> list[int]:
+        if parallel.in_worker(parent):  # dies while this process waits for its result
+            time.sleep(0.2)
+            os.kill(os.getpid(), signal.SIGKILL)
+        return share
+
+    size = parallel.PARALLEL_MIN_BYTES
+    with pytest.raises(BuildError, match="a worker process died while reading 2 file"):
+        parallel.in_parallel([1, 2], [size, size], job)
+    assert [t for t in threading.enumerate() if "ExecutorManager" in type(t).__name__] == []

@@ -22,6 +22,9 @@ R = TypeVar("R")
 # journey back cost more than they save (about 3,000 facts' worth of fact files).
 PARALLEL_MIN_BYTES = 2_000_000
 
+# Seconds to wait for the pool's manager thread once the workers are told to stop.
+STOP_WAIT = 10.0
+
 KILLED = "it was killed (by the out-of-memory killer or a signal); nothing written"
 
 # The job of the current in_parallel call. Forked workers inherit it, so it is never pickled and
@@ -158,12 +161,19 @@ def _stop(pool: Any) -> None:
 
     Without this, leaving the pool would wait for every PDF under way (SIGTERM or a failed
     footnote check would take as long as the whole render).
+
+    The pool's manager thread is then waited for (it notices the dead workers and closes its pipes
+    at once). Left running, it races the interpreter's exit, which wakes it through a pipe it may
+    be closing, and the exit prints an OSError traceback under briefgen's one-line error.
     """
     import multiprocessing
 
+    manager = getattr(pool, "_executor_manager_thread", None)  # CPython's; shutdown() forgets it
     pool.shutdown(wait=False, cancel_futures=True)
     for child in multiprocessing.active_children():
         child.terminate()
+    if manager is not None:
+        manager.join(STOP_WAIT)
 
 
 def _failed_with(future: Any, kind: type) -> bool:
