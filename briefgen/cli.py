@@ -122,7 +122,7 @@ def check(
     if as_json:
         report = {
             "ok": not errors,
-            "facts": len(base.facts),
+            "facts": base.fact_count,
             "sources": len(base.sources),
             "errors": len(errors),
             "warnings": warnings,
@@ -133,7 +133,7 @@ def check(
         if problems:
             typer.echo("\n".join(map(str, problems)))
         typer.echo(
-            f"{len(base.facts)} facts from {len(base.sources)} sources: {len(errors)} error(s), {warnings} warning(s)"
+            f"{base.fact_count} facts from {len(base.sources)} sources: {len(errors)} error(s), {warnings} warning(s)"
         )
     raise typer.Exit(EXIT_CONTENT if errors else EXIT_OK)
 

@@ -197,6 +197,25 @@ def test_an_unchanged_base_skips_the_rules_across_facts(base, monkeypatch):
     assert len(runs) == 1 and len(entries("across")) == 1
 
 
+def test_a_warm_check_counts_its_facts_without_decoding_them(base, monkeypatch):
+    """With the rules across facts cached too, a check reports from the entries: the same report and
+    count, and no outline decoded; without that entry, the facts are decoded and the rules run."""
+    first = run("--facts", base, "check", "--json")
+    assert json.loads(first.stdout)["facts"] == len(run_check(base)[0].facts) > 0
+    decoded: list[int] = []
+    real = codec.decode_outline
+    monkeypatch.setattr(codec, "decode_outline", lambda value: decoded.append(1) or real(value))
+    runs = _across_runs(monkeypatch)
+    again = run("--facts", base, "check", "--json")
+    assert again.exit_code == first.exit_code == 0 and again.stdout == first.stdout
+    assert decoded == [] and runs == []
+    for entry in entries("across"):
+        entry.unlink()
+    third = run("--facts", base, "check", "--json")
+    assert third.stdout == first.stdout and len(runs) == 1
+    assert len(decoded) == json.loads(third.stdout)["facts"]
+
+
 @pytest.mark.parametrize("change", ["fact file", "profile", "stale years"])
 def test_what_the_rules_across_facts_read_is_in_their_key(base, tmp_path, monkeypatch, change):
     runs = _across_runs(monkeypatch)

@@ -163,7 +163,12 @@ def test_a_parallel_check_encodes_each_outline_once_and_in_the_process_that_read
     encoded = sum(n for name, n in counts.items() if name.endswith("(outline_of)"))
     assert 0 < encoded < len(got["base"].facts) / 2  # a third of the files are this process's share
     monkeypatch.setattr(factbase, "_read_files", lambda *a: pytest.fail("a warm check reads no fact file"))
-    warm, warm_problems = _everything(real, outline=True)  # from the base's entry
+    counted, counted_problems = _everything(real, outline=True)  # the rules across facts cached: facts counted
+    assert counted_problems == got["problems"] and counted.facts == []
+    assert counted.fact_count == len(got["base"].facts)
+    for entry in (tmp_path / "cache" / gate.ACROSS).glob("*.json"):
+        entry.unlink()
+    warm, warm_problems = _everything(real, outline=True)  # from the base's entry, decoded for the rules
     assert warm_problems == got["problems"]
     assert [(f.id, f.file, f.line, f.quantity, f.as_of) for f in warm.facts] == [
         (f.id, f.file, f.line, f.quantity, f.as_of) for f in got["base"].facts

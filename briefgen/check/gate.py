@@ -39,32 +39,33 @@ def run_check(
     under templates) is validated as well. Staleness is judged in each brief against its own
     information date, not against the clock: `today` is accepted for callers and no longer read.
     """
+    # The rules across facts read the fact base's files, the profiles and stale_years only (and
+    # briefgen's code), so an entry keyed by all of those is their result: a check of an unchanged
+    # base skips them, and (reporting counts only) does not even decode its facts from the cache.
+    key = _across_key(root, stale_years, outline, templates)
+    across = _stored_across(key)
     # The per-fact rules run as each file is read; the rules across facts after all are in.
-    base, problems = load_fact_base(root, rules=check_fact, outline=outline)
-    problems += _rules_across(base, stale_years, outline, templates)
+    base, problems = load_fact_base(root, rules=check_fact, outline=outline, decode=not outline or across is None)
+    if across is None:
+        across = _judged_across(base, stale_years, templates)
+        # Kept only if no file changed while it was read: the key names the files as they were before.
+        if key is not None and key == _across_key(root, stale_years, outline, templates):
+            cache.write(ACROSS, key, codec.encode_problems(across))
+    problems += across
     problems.sort(key=lambda p: (p.file, p.line or 0, p.severity != "error"))
     return base, problems
 
 
-def _rules_across(base: FactBase, stale_years: float, outline: bool, templates: Path | None) -> list[Problem]:
-    """The rules across facts and the profiles' checks; kept in the cache beside the base.
-
-    They read the fact base's files, the profiles and stale_years only (and briefgen's code), so an
-    entry keyed by all of those is their result: a check of an unchanged base skips them (a third of
-    a warm check at 100k facts).
-    """
-    key = _across_key(base.root, stale_years, outline, templates)
-    if key is not None:
-        try:
-            stored = cache.read(ACROSS, key)
-            if stored is not None:
-                return codec.decode_problems(stored)
-        except (KeyError, ValueError, TypeError) as exc:  # codec.ShapeError is a ValueError
-            cache.discard(ACROSS, key, f"not a list of problems ({exc})")
-    problems = _judged_across(base, stale_years, templates)
-    if key is not None:
-        cache.write(ACROSS, key, codec.encode_problems(problems))
-    return problems
+def _stored_across(key: str | None) -> list[Problem] | None:
+    """The problems the rules across facts found, kept in the cache under key; None on a miss."""
+    if key is None:
+        return None
+    try:
+        stored = cache.read(ACROSS, key)
+        return None if stored is None else codec.decode_problems(stored)
+    except (KeyError, ValueError, TypeError) as exc:  # codec.ShapeError is a ValueError
+        cache.discard(ACROSS, key, f"not a list of problems ({exc})")
+        return None
 
 
 def _across_key(root: Path, stale_years: float, outline: bool, templates: Path | None) -> str | None:

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from briefgen.errors import Problem
 from briefgen.factbase.anchoring import Match, NormalText
-from briefgen.factbase.dates import DateError, DateSpec, parse_date
+from briefgen.factbase.dates import DATES_KEPT, DateError, DateSpec, parse_date
 from briefgen.factbase.facts import Evidence, Fact, Quantity, Topics
 from briefgen.factbase.relative import DateBasis
 from briefgen.factbase.sources import Source, SourceText
@@ -114,7 +114,7 @@ def _date(value: Plain) -> DateSpec | None:
     return _parsed(_str(value))
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=DATES_KEPT)
 def _parsed(raw: str) -> DateSpec:
     # Many facts share a date; a DateSpec is frozen, so one parse can serve them all.
     try:
@@ -319,6 +319,13 @@ def encode_outline(outline: tuple[Any, ...]) -> list[Any]:
 
 
 _OUTLINE = _shapes(str, str, list, str, int, _OPT, _OPT, (list, NoneType), int, str, _OPT, list, list)
+
+
+def check_outlines(values: list[Plain]) -> int:
+    """How many outlines values holds, each of an outline's shape (for counting facts, not reading them)."""
+    for value in values:
+        _record(value, _OUTLINE, "a fact outline")
+    return len(values)
 
 
 def decode_outline(value: Plain) -> Fact:

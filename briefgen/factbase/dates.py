@@ -135,7 +135,12 @@ def parse_date(value: object) -> DateSpec:
     return _parse_text(" ".join(value.split()))
 
 
-@functools.lru_cache(maxsize=4096)
+# Distinct dates of a large base: 100,000 facts dated to the day over 30 years hold about 22,500
+# (4,096 kept, most were parsed again). One kept date is a few hundred bytes.
+DATES_KEPT = 1 << 16
+
+
+@functools.lru_cache(maxsize=DATES_KEPT)
 def _parse_text(raw: str) -> DateSpec:
     """A date's text parsed once: a large fact base repeats the same dates many times."""
     parts = raw.split("/")

@@ -51,6 +51,13 @@ class FactBase:
     facts: list[Fact]
     anchors: dict[tuple[str, int], Anchor] = field(default_factory=dict)
     file_digests: dict[str, str] = field(default_factory=dict)  # fact file -> sha256 of what was read
+    # Facts counted but not decoded: a warm check whose rules across facts are cached needs only their
+    # number (see load_fact_base's decode); facts then holds none of them.
+    undecoded: int = 0
+
+    @property
+    def fact_count(self) -> int:
+        return len(self.facts) + self.undecoded
 
     @functools.cached_property
     def source_names(self) -> SourceNames:
@@ -73,18 +80,23 @@ class FileResult:
     anchors: dict[tuple[str, int], Anchor]
     sha256: str = ""  # of the file, read for the cache while its contents are in the page cache
     stored: list[Any] | None = None  # the outlines as a check's cache entry holds them, when read from one
+    undecoded: int = 0  # outlines read from a cache entry and counted, not decoded into facts
 
 
-def load_fact_base(root: Path, rules: FactRules | None = None, outline: bool = False) -> tuple[FactBase, list[Problem]]:
+def load_fact_base(
+    root: Path, rules: FactRules | None = None, outline: bool = False, decode: bool = True
+) -> tuple[FactBase, list[Problem]]:
     """Load and anchor the fact base at root, applying the per-fact rules; return it with every problem.
 
     With outline=True (for a check, which renders nothing), facts may come back as outlines: no
     statement, topics or quotes, and no anchors or source texts; what the rules across facts need.
     An unchanged fact base comes from the cache (see cache.py) instead of being read again.
+    With outline=True and decode=False, a base from the cache only counts its facts (base.facts is
+    empty, base.fact_count their number): for a check whose rules across facts are cached as well.
     """
     index = _cache_index(root, rules, outline)
     with collector_paused():
-        found = _cached(root, index, outline) if index else None
+        found = _cached(root, index, outline, decode) if index else None
         if found is not None:
             return found
         base, problems, stored = _load(root, rules, outline, index is not None)
@@ -106,7 +118,7 @@ def _text_digests(texts: Mapping[str, SourceText]) -> list[tuple[Source, str]]:
     return [(t.source, t.sha256) for t in texts.values()]
 
 
-def _cached(root: Path, index: str, outline: bool) -> tuple[FactBase, list[Problem]] | None:
+def _cached(root: Path, index: str, outline: bool, decode: bool = True) -> tuple[FactBase, list[Problem]] | None:
     """The entry stored under index, if its files still hash to its digest; one of the wrong shape is discarded."""
     entry = cache.read("factbase", index)
     if entry is None:
@@ -114,7 +126,7 @@ def _cached(root: Path, index: str, outline: bool) -> tuple[FactBase, list[Probl
     if not isinstance(entry, dict) or entry.get("digest") != content_digest(root, {}):
         return None
     try:
-        return _from_cache(root, entry, outline)
+        return _from_cache(root, entry, outline, decode)
     except (KeyError, ValueError, TypeError) as exc:  # codec.ShapeError is a ValueError
         cache.discard("factbase", index, f"not a fact base of this shape ({exc})")
         return None
@@ -175,7 +187,9 @@ def _to_cache(digest: str, base: FactBase, problems: list[Problem], stored: _Sto
     return entry
 
 
-def _from_cache(root: Path, entry: dict[str, Any], outline: bool) -> tuple[FactBase, list[Problem]] | None:
+def _from_cache(
+    root: Path, entry: dict[str, Any], outline: bool, decode: bool = True
+) -> tuple[FactBase, list[Problem]] | None:
     """The base an entry holds; raises codec.ShapeError (or KeyError) for anything it did not write.
     None if a fact file's entry it names is gone (pruned) or was discarded: a miss."""
     sources = codec.decode_sources(entry["sources"])
@@ -184,7 +198,7 @@ def _from_cache(root: Path, entry: dict[str, Any], outline: bool) -> tuple[FactB
     base = FactBase(root, sources, {}, topics, [])
     for named in codec.list_of(entry["files"]):
         rel, sha, key = codec.strings(named, 3)
-        result = _reused(root, (key, sha), outline)
+        result = _reused(root, (key, sha), outline, decode)
         if result is None:
             return None
         _add(base, problems, rel, result)
@@ -196,6 +210,7 @@ def _from_cache(root: Path, entry: dict[str, Any], outline: bool) -> tuple[FactB
 def _add(base: FactBase, problems: list[Problem], rel: str, result: FileResult) -> None:
     """One fact file's result into the base, after those before it."""
     base.facts += result.facts
+    base.undecoded += result.undecoded
     base.anchors.update(result.anchors)
     base.file_digests[rel] = result.sha256
     problems += result.problems
@@ -309,8 +324,9 @@ def _mode(rules: FactRules | None) -> str:
     return f"{rules.__module__}.{rules.__qualname__}" if rules else "-"
 
 
-def _reused(root: Path, key: tuple[str, str] | None, outline: bool) -> FileResult | None:
-    """A fact file's result from its cache entry; None on a miss, and an entry of the wrong shape is discarded."""
+def _reused(root: Path, key: tuple[str, str] | None, outline: bool, decode: bool = True) -> FileResult | None:
+    """A fact file's result from its cache entry; None on a miss, and an entry of the wrong shape is discarded.
+    With outline and not decode, its outlines are counted, not decoded."""
     if key is None:
         return None
     entry = cache.read(incremental.FILES, key[0])
@@ -320,6 +336,8 @@ def _reused(root: Path, key: tuple[str, str] | None, outline: bool) -> FileResul
         problems = codec.decode_problems(entry["problems"])
         if outline:
             stored = codec.list_of(entry["outlines"])
+            if not decode:
+                return FileResult([], problems, {}, key[1], stored, undecoded=codec.check_outlines(stored))
             return FileResult([codec.decode_outline(o) for o in stored], problems, {}, key[1], stored)
         facts = [codec.decode_fact(f) for f in codec.list_of(entry["facts"])]
         anchors = {k: Anchor(src, where, match) for k, src, where, match in codec.decode_anchors(entry["anchors"])}
