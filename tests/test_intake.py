@@ -253,3 +253,49 @@ def test_init_then_add_extract_check(tmp_path: Path):
     assert run("--facts", root, "extract", sid).exit_code == 0
     assert "candidate" in (root / "candidates" / f"{sid}.yaml").read_text(encoding="utf-8")
     assert run("--facts", root, "check").exit_code == 0
+
+
+def test_two_adds_at_once_both_register(base: Path, monkeypatch: pytest.MonkeyPatch):
+    """The first add is held while it writes its text; the second, started then, waits for the registry
+    and registers after it: neither entry is lost, and the ids stay distinct."""
+    import threading
+
+    held, go = threading.Event(), threading.Event()
+    real_write = intake._write_atomically
+
+    def write(path: Path, data: bytes) -> None:
+        if path.parent.name == "texts" and threading.current_thread().name == "first":
+            held.set()
+            assert go.wait(30)
+        real_write(path, data)
+
+    monkeypatch.setattr(intake, "_write_atomically", write)
+    added: dict[str, str] = {}
+
+    def add_one(name: str, document: str) -> None:
+        request = intake.AddRequest(DOCS / document, base, id=f"{name}-article", type="news report")
+        added[name] = intake.add_source(request).id
+
+    first = threading.Thread(target=add_one, args=("first", "article.html"), name="first")
+    second = threading.Thread(target=add_one, args=("second", "article.docx"), name="second")
+    first.start()
+    assert held.wait(30)
+    second.start()
+    second.join(0.5)
+    assert second.is_alive()  # waiting for the registry, not reading it while the first writes
+    go.set()
+    first.join(30)
+    second.join(30)
+    registered = {e["id"] for e in yaml.safe_load((base / "sources.yaml").read_text(encoding="utf-8"))}
+    assert added == {"first": "first-article", "second": "second-article"} and set(added.values()) <= registered
+    assert run("--facts", base, "check").exit_code == 0
+
+
+def test_an_add_that_cannot_get_the_registry_says_so(base: Path):
+    import fcntl
+
+    with open(base / "sources.yaml", "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(intake.UsageError, match=r"sources.yaml: another briefgen add has held it for 0 s"):
+            with intake.registry_locked(base / "sources.yaml", timeout=0.2):
+                pass

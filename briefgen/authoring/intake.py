@@ -7,9 +7,13 @@ pays for them. Everything is read and checked before anything is written; a refu
 from __future__ import annotations
 
 import datetime
+import fcntl
 import os
 import re
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -192,6 +196,49 @@ def add_source(request: AddRequest) -> Added:
     words = len(extracted.text.split())
     if words < MIN_WORDS:
         raise SourceError(f"{request.path}: {extracted.empty_hint} ({words} words of text found)")
+    with registry_locked(registry):  # from reading the registry to writing it: two adds at once both register
+        return _register(request, registry, data, extracted, suffix, words)
+
+
+REGISTRY_WAIT = 60.0  # seconds an add waits for another add of the same fact base to finish registering
+
+
+@contextmanager
+def registry_locked(registry: Path, timeout: float = REGISTRY_WAIT) -> Iterator[None]:
+    """Hold an exclusive lock on sources.yaml itself; an add that finds it held waits for it.
+
+    The lock is on the file an add replaces, so one that waited opens it again if it was replaced
+    meanwhile: it must lock (and then read) the registry as it is now, not the one it waited on.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        fd = os.open(registry, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO put there is not waited on
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise UsageError(
+                            f"{registry}: another briefgen add has held it for {timeout:.0f} s; try again"
+                        ) from None
+                    time.sleep(0.05)
+            if os.fstat(fd).st_ino == os.stat(registry).st_ino:
+                break  # still the registry: it is ours until we write it
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
+    try:
+        yield
+    finally:
+        os.close(fd)
+
+
+def _register(request: AddRequest, registry: Path, data: bytes, extracted: Extracted, suffix: str, words: int) -> Added:
+    """Check the document against the registry, then keep its original, write its text and register it."""
+    root = request.root
     sources, problems = load_sources(root)
     if problems:
         raise UsageError(f"{registry}: fix the registry first ({problems[0]})")
