@@ -216,6 +216,27 @@ def test_a_warm_check_counts_its_facts_without_decoding_them(base, monkeypatch):
     assert len(decoded) == json.loads(third.stdout)["facts"]
 
 
+def test_rules_across_a_base_edited_while_it_was_read_are_not_kept(base, monkeypatch):
+    """The key of the rules across facts names the files before the load: if one changed while the
+    base was read, their result (of the new files) is not kept under the old files' key."""
+    runs = _across_runs(monkeypatch)
+    fact_file = sorted(p for p in base.glob("*.yaml") if p.name not in ("sources.yaml", "topics.yaml"))[0]
+    before = fact_file.read_bytes()
+    real_load = factbase._load
+
+    def edited_meanwhile(*args, **kwargs):
+        fact_file.write_bytes(before + b"# saved by an editor during the check\n")
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(factbase, "_load", edited_meanwhile)
+    assert run("--facts", base, "check").exit_code == 0
+    assert len(runs) == 1 and entries("across") == []
+    monkeypatch.setattr(factbase, "_load", real_load)
+    fact_file.write_bytes(before)  # back to the bytes the key named: judged afresh, not read back
+    assert run("--facts", base, "check").exit_code == 0
+    assert len(runs) == 2 and len(entries("across")) == 1
+
+
 @pytest.mark.parametrize("change", ["fact file", "profile", "stale years"])
 def test_what_the_rules_across_facts_read_is_in_their_key(base, tmp_path, monkeypatch, change):
     runs = _across_runs(monkeypatch)

@@ -18,7 +18,7 @@ from briefgen.common.paths import MAX_TEMPLATE_FILES, SHIPPED_TEMPLATES, templat
 from briefgen.errors import BriefgenError, FactBaseError, Problem
 from briefgen.factbase import cache, codec
 from briefgen.factbase.exclusions import read_exclusions
-from briefgen.factbase.loading import FactBase, load_fact_base
+from briefgen.factbase.loading import FactBase, content_digest, load_fact_base
 from briefgen.factbase.metrics import read_metrics
 from briefgen.factbase.readers import key_lines
 
@@ -42,14 +42,16 @@ def run_check(
     # The rules across facts read the fact base's files, the profiles and stale_years only (and
     # briefgen's code), so an entry keyed by all of those is their result: a check of an unchanged
     # base skips them, and (reporting counts only) does not even decode its facts from the cache.
-    key = _across_key(root, stale_years, outline, templates)
+    digest = _base_digest(root)
+    key = _across_key(root, digest, stale_years, outline, templates)
     across = _stored_across(key)
     # The per-fact rules run as each file is read; the rules across facts after all are in.
-    base, problems = load_fact_base(root, rules=check_fact, outline=outline, decode=not outline or across is None)
+    decode = not outline or across is None
+    base, problems = load_fact_base(root, rules=check_fact, outline=outline, decode=decode, digest=digest)
     if across is None:
         across = _judged_across(base, stale_years, templates)
-        # Kept only if no file changed while it was read: the key names the files as they were before.
-        if key is not None and key == _across_key(root, stale_years, outline, templates):
+        # Kept only if the base was loaded from the files the key names (none changed while read).
+        if key is not None and base.digest == digest:
             cache.write(ACROSS, key, codec.encode_problems(across))
     problems += across
     problems.sort(key=lambda p: (p.file, p.line or 0, p.severity != "error"))
@@ -68,15 +70,25 @@ def _stored_across(key: str | None) -> list[Problem] | None:
         return None
 
 
-def _across_key(root: Path, stale_years: float, outline: bool, templates: Path | None) -> str | None:
-    if cache.cache_dir() is None or (templates is not None and templates_problem(templates)):
+def _base_digest(root: Path) -> str | None:
+    """One hash of every file of the fact base, shared by the load and the rules across facts' key;
+    None without a cache, or where no fact base is (a wrong --facts is refused, never walked)."""
+    if cache.cache_dir() is None or not (root / "sources.yaml").is_file():
+        return None
+    return content_digest(root, {})
+
+
+def _across_key(
+    root: Path, digest: str | None, stale_years: float, outline: bool, templates: Path | None
+) -> str | None:
+    if digest is None or (templates is not None and templates_problem(templates)):
         return None  # no cache, or a templates directory profile_problems refuses (and must walk no further)
     try:
-        inputs = tree_digest([root, SHIPPED_TEMPLATES])
+        inputs = digest + tree_digest([SHIPPED_TEMPLATES])
         if templates is not None:  # a user's directory: bounded, as the build's fingerprint bounds it
             inputs += tree_digest([templates], max_files=MAX_TEMPLATE_FILES)
     except (BriefgenError, OSError):
-        return None  # a file that cannot be hashed: judge afresh (loading has named it, if it matters)
+        return None  # a file that cannot be hashed: judge afresh (profile_problems names it, if it matters)
     parts = [cache.code_digest(), inputs, repr(stale_years), str(outline), str(root.resolve()), str(templates)]
     return sha256_text(*parts)
 

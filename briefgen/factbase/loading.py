@@ -54,6 +54,10 @@ class FactBase:
     # Facts counted but not decoded: a warm check whose rules across facts are cached needs only their
     # number (see load_fact_base's decode); facts then holds none of them.
     undecoded: int = 0
+    # One hash of every file under root as loaded (content_digest), when the cache is in use: what a
+    # result worked out from this base may be kept under. None: not known (no cache, or a file
+    # changed while it was read).
+    digest: str | None = None
 
     @property
     def fact_count(self) -> int:
@@ -84,7 +88,7 @@ class FileResult:
 
 
 def load_fact_base(
-    root: Path, rules: FactRules | None = None, outline: bool = False, decode: bool = True
+    root: Path, rules: FactRules | None = None, outline: bool = False, decode: bool = True, digest: str | None = None
 ) -> tuple[FactBase, list[Problem]]:
     """Load and anchor the fact base at root, applying the per-fact rules; return it with every problem.
 
@@ -93,18 +97,19 @@ def load_fact_base(
     An unchanged fact base comes from the cache (see cache.py) instead of being read again.
     With outline=True and decode=False, a base from the cache only counts its facts (base.facts is
     empty, base.fact_count their number): for a check whose rules across facts are cached as well.
+    digest is content_digest(root, {}) if the caller has just computed it: not hashed a second time.
     """
     index = _cache_index(root, rules, outline)
     with collector_paused():
-        found = _cached(root, index, outline, decode) if index else None
+        found = _cached(root, index, outline, decode, digest) if index else None
         if found is not None:
             return found
         base, problems, stored = _load(root, rules, outline, index is not None)
     if index and stored is not None:
         digests = {source.path.relative_to(root).as_posix(): sha for source, sha in _text_digests(base.texts)}
         digests.update(base.file_digests)
-        entry = _to_cache(content_digest(root, digests), base, problems, stored, outline)
-        cache.write("factbase", index, entry)
+        base.digest = content_digest(root, digests)
+        cache.write("factbase", index, _to_cache(base.digest, base, problems, stored, outline))
     # What reading the files left behind (results sent by the workers, texts made and released) goes
     # back to the system rather than counting in the peak of what comes next (a build's rendering).
     give_back_freed()
@@ -118,12 +123,14 @@ def _text_digests(texts: Mapping[str, SourceText]) -> list[tuple[Source, str]]:
     return [(t.source, t.sha256) for t in texts.values()]
 
 
-def _cached(root: Path, index: str, outline: bool, decode: bool = True) -> tuple[FactBase, list[Problem]] | None:
+def _cached(
+    root: Path, index: str, outline: bool, decode: bool = True, digest: str | None = None
+) -> tuple[FactBase, list[Problem]] | None:
     """The entry stored under index, if its files still hash to its digest; one of the wrong shape is discarded."""
     entry = cache.read("factbase", index)
     if entry is None:
         return None
-    if not isinstance(entry, dict) or entry.get("digest") != content_digest(root, {}):
+    if not isinstance(entry, dict) or entry.get("digest") != (digest or content_digest(root, {})):
         return None
     try:
         return _from_cache(root, entry, outline, decode)
@@ -195,7 +202,7 @@ def _from_cache(
     sources = codec.decode_sources(entry["sources"])
     topics = codec.decode_topics(entry["topics"])
     problems = codec.decode_problems(entry["problems"])
-    base = FactBase(root, sources, {}, topics, [])
+    base = FactBase(root, sources, {}, topics, [], digest=entry["digest"])
     for named in codec.list_of(entry["files"]):
         rel, sha, key = codec.strings(named, 3)
         result = _reused(root, (key, sha), outline, decode)
