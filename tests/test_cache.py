@@ -255,3 +255,33 @@ def test_what_the_rules_across_facts_read_is_in_their_key(base, tmp_path, monkey
     assert len(runs) == 2, after.stdout
     if change == "profile":
         assert "extra.yaml" in after.stdout  # the new, broken profile is judged
+
+
+@pytest.mark.parametrize("edited", ["metrics.yaml", "exclusions.yaml", "profile"])
+@pytest.mark.parametrize("warm", [False, True], ids=["cold", "base cached"])
+def test_rules_across_a_file_edited_after_the_load_are_not_kept(base, tmp_path, monkeypatch, edited, warm):
+    """metrics.yaml, exclusions.yaml and the profiles are read by the rules across facts, after the
+    load: one written meanwhile is judged, but that result is not kept under the key of the files as
+    they were before, to be served once the edit is undone."""
+    from briefgen.check import gate
+
+    templates = tmp_path / "templates"
+    (templates / "audiences").mkdir(parents=True)
+    victim = templates / "audiences" / "extra.yaml" if edited == "profile" else base / edited
+    args = ["--facts", base, "--templates", templates, "check"]
+    if warm:  # the base's entry written, the rules across facts' entry not (another --stale-years)
+        assert run(*args, "--stale-years", "7").exit_code == 0
+    real_load = gate.load_fact_base
+
+    def edited_meanwhile(*a, **k):
+        loaded = real_load(*a, **k)
+        victim.write_text("- not a mapping\n", encoding="utf-8")
+        return loaded
+
+    monkeypatch.setattr(gate, "load_fact_base", edited_meanwhile)
+    during = run(*args)
+    assert during.exit_code == 1 and f"{victim.name}:" in during.stdout
+    monkeypatch.setattr(gate, "load_fact_base", real_load)
+    victim.unlink()  # the files as the key named them
+    after = run(*args)
+    assert after.exit_code == 0 and victim.name not in after.stdout, after.stdout

@@ -43,15 +43,17 @@ def run_check(
     # briefgen's code), so an entry keyed by all of those is their result: a check of an unchanged
     # base skips them, and (reporting counts only) does not even decode its facts from the cache.
     digest = _base_digest(root)
-    key = _across_key(root, digest, stale_years, outline, templates)
+    options = (stale_years, outline, templates)
+    key = _across_key(root, digest, *options)
     across = _stored_across(key)
     # The per-fact rules run as each file is read; the rules across facts after all are in.
     decode = not outline or across is None
     base, problems = load_fact_base(root, rules=check_fact, outline=outline, decode=decode, digest=digest)
     if across is None:
         across = _judged_across(base, stale_years, templates)
-        # Kept only if the base was loaded from the files the key names (none changed while read).
-        if key is not None and base.digest == digest:
+        # Kept only if the base was loaded from the files the key names (none changed while read), and
+        # they still do: metrics.yaml, exclusions.yaml and the profiles are read after the load.
+        if key is not None and base.digest == digest and key == _across_key(root, _base_digest(root), *options):
             cache.write(ACROSS, key, codec.encode_problems(across))
     problems += across
     problems.sort(key=lambda p: (p.file, p.line or 0, p.severity != "error"))
