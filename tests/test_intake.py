@@ -299,3 +299,47 @@ def test_an_add_that_cannot_get_the_registry_says_so(base: Path):
         with pytest.raises(intake.UsageError, match=r"sources.yaml: another briefgen add has held it for 0 s"):
             with intake.registry_locked(base / "sources.yaml", timeout=0.2):
                 pass
+
+
+def test_an_unreadable_registry_is_named_in_one_line(base: Path, monkeypatch: pytest.MonkeyPatch):
+    from tests.test_file_safety import deny
+
+    registry = base / "sources.yaml"
+    before = snapshot(base)
+    deny(monkeypatch, registry)
+    result = add(base, DOCS / "article.html")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"briefgen: {registry}: cannot be read: Permission denied; nothing was added"
+    monkeypatch.undo()
+    assert snapshot(base) == before
+
+
+def test_a_registry_that_cannot_be_locked_is_named_in_one_line(base: Path, monkeypatch: pytest.MonkeyPatch):
+    """As on a file system without locks (or NFS, for a file opened to be read): a message, no traceback."""
+    import errno
+
+    def no_locks(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    before = snapshot(base)
+    monkeypatch.setattr(intake.fcntl, "flock", no_locks)
+    result = add(base, DOCS / "article.html")
+    assert result.exit_code == 2
+    registry = base / "sources.yaml"
+    assert result.stderr.strip() == f"briefgen: {registry}: cannot be locked: No locks available; nothing was added"
+    assert snapshot(base) == before
+
+
+def test_a_registry_removed_while_an_add_waits_is_named(base: Path, monkeypatch: pytest.MonkeyPatch):
+    registry = base / "sources.yaml"
+    real_flock = intake.fcntl.flock
+
+    def removed_meanwhile(fd: int, operation: int) -> None:
+        registry.unlink(missing_ok=True)
+        real_flock(fd, operation)
+
+    monkeypatch.setattr(intake.fcntl, "flock", removed_meanwhile)
+    with pytest.raises(intake.UsageError) as refused:
+        with intake.registry_locked(registry):
+            pytest.fail("locked a registry that is gone")
+    assert str(refused.value) == f"{registry}: cannot be read: No such file or directory; nothing was added"

@@ -212,7 +212,10 @@ def registry_locked(registry: Path, timeout: float = REGISTRY_WAIT) -> Iterator[
     """
     deadline = time.monotonic() + timeout
     while True:
-        fd = os.open(registry, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO put there is not waited on
+        try:
+            fd = os.open(registry, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO put there is not waited on
+        except OSError as exc:
+            raise UsageError(f"{registry}: cannot be read: {reason(exc)}; nothing was added") from None
         try:
             while True:
                 try:
@@ -224,7 +227,9 @@ def registry_locked(registry: Path, timeout: float = REGISTRY_WAIT) -> Iterator[
                             f"{registry}: another briefgen add has held it for {timeout:.0f} s; try again"
                         ) from None
                     time.sleep(0.05)
-            if os.fstat(fd).st_ino == os.stat(registry).st_ino:
+                except OSError as exc:  # a file system without locks
+                    raise UsageError(f"{registry}: cannot be locked: {reason(exc)}; nothing was added") from None
+            if os.fstat(fd).st_ino == _inode(registry):
                 break  # still the registry: it is ours until we write it
         except BaseException:
             os.close(fd)
@@ -234,6 +239,14 @@ def registry_locked(registry: Path, timeout: float = REGISTRY_WAIT) -> Iterator[
         yield
     finally:
         os.close(fd)
+
+
+def _inode(path: Path) -> int | None:
+    """The inode path names now; None if it names none (removed: opening it again says so)."""
+    try:
+        return os.stat(path).st_ino
+    except OSError:
+        return None
 
 
 def _register(request: AddRequest, registry: Path, data: bytes, extracted: Extracted, suffix: str, words: int) -> Added:
