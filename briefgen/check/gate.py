@@ -35,7 +35,9 @@ def run_check(
     """Load the fact base at root and apply every rule; return it with all problems, sorted.
 
     outline=True lets facts come back from worker processes as outlines (see load_fact_base): for a
-    caller that only reports problems and counts. Every audience profile (shipped, and the user's
+    caller that only reports problems and counts. With the rules across facts' result cached as well,
+    no fact is decoded at all: base.facts is then empty and base.fact_count says how many there are
+    (a caller that reads the facts passes outline=False). Every audience profile (shipped, and the user's
     under templates) is validated as well. Staleness is judged in each brief against its own
     information date, not against the clock: `today` is accepted for callers and no longer read.
     """
