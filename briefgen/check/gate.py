@@ -18,7 +18,7 @@ from briefgen.common.paths import MAX_TEMPLATE_FILES, SHIPPED_TEMPLATES, templat
 from briefgen.errors import BriefgenError, FactBaseError, Problem
 from briefgen.factbase import cache, codec
 from briefgen.factbase.exclusions import read_exclusions
-from briefgen.factbase.loading import FactBase, content_digest, load_fact_base
+from briefgen.factbase.loading import FactBase, content_digest, digest_as_loaded, load_fact_base
 from briefgen.factbase.metrics import read_metrics
 from briefgen.factbase.readers import key_lines
 
@@ -53,9 +53,9 @@ def run_check(
     base, problems = load_fact_base(root, rules=check_fact, outline=outline, decode=decode, digest=digest)
     if across is None:
         across = _judged_across(base, stale_years, templates)
-        # Kept only if the base was loaded from the files the key names (none changed while read), and
-        # they still do: metrics.yaml, exclusions.yaml and the profiles are read after the load.
-        if key is not None and base.digest == digest and key == _across_key(root, _base_digest(root), *options):
+        # Kept only if the base was loaded from the files the key names (none changed while read) and
+        # the files read after the load (metrics.yaml, exclusions.yaml, the profiles) still are those.
+        if key is not None and key == _across_key(root, digest_as_loaded(base), *options):
             cache.write(ACROSS, key, codec.encode_problems(across))
     problems += across
     problems.sort(key=lambda p: (p.file, p.line or 0, p.severity != "error"))

@@ -54,10 +54,6 @@ class FactBase:
     # Facts counted but not decoded: a warm check whose rules across facts are cached needs only their
     # number (see load_fact_base's decode); facts then holds none of them.
     undecoded: int = 0
-    # One hash of every file under root as loaded (content_digest), when the cache is in use: what a
-    # result worked out from this base may be kept under. None: not known (no cache, or a file
-    # changed while it was read).
-    digest: str | None = None
 
     @property
     def fact_count(self) -> int:
@@ -106,14 +102,19 @@ def load_fact_base(
             return found
         base, problems, stored = _load(root, rules, outline, index is not None)
     if index and stored is not None:
-        digests = {source.path.relative_to(root).as_posix(): sha for source, sha in _text_digests(base.texts)}
-        digests.update(base.file_digests)
-        base.digest = content_digest(root, digests)
-        cache.write("factbase", index, _to_cache(base.digest, base, problems, stored, outline))
+        cache.write("factbase", index, _to_cache(digest_as_loaded(base), base, problems, stored, outline))
     # What reading the files left behind (results sent by the workers, texts made and released) goes
     # back to the system rather than counting in the peak of what comes next (a build's rendering).
     give_back_freed()
     return base, problems
+
+
+def digest_as_loaded(base: FactBase) -> str:
+    """content_digest of the base's directory, its fact files and source texts taken as they were read
+    (by the sha256 of the bytes read): only its other files are hashed now."""
+    known = {source.path.relative_to(base.root).as_posix(): sha for source, sha in _text_digests(base.texts)}
+    known.update(base.file_digests)
+    return content_digest(base.root, known)
 
 
 def _text_digests(texts: Mapping[str, SourceText]) -> list[tuple[Source, str]]:
@@ -202,7 +203,7 @@ def _from_cache(
     sources = codec.decode_sources(entry["sources"])
     topics = codec.decode_topics(entry["topics"])
     problems = codec.decode_problems(entry["problems"])
-    base = FactBase(root, sources, {}, topics, [], digest=entry["digest"])
+    base = FactBase(root, sources, {}, topics, [])
     for named in codec.list_of(entry["files"]):
         rel, sha, key = codec.strings(named, 3)
         result = _reused(root, (key, sha), outline, decode)
