@@ -7,9 +7,11 @@ pays for them. Everything is read and checked before anything is written; a refu
 from __future__ import annotations
 
 import datetime
+import errno
 import fcntl
 import os
 import re
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -209,27 +211,14 @@ def registry_locked(registry: Path, timeout: float = REGISTRY_WAIT) -> Iterator[
 
     The lock is on the file an add replaces, so one that waited opens it again if it was replaced
     meanwhile: it must lock (and then read) the registry as it is now, not the one it waited on.
+    On a file system without locks the add goes on unlocked, as before there was a lock, and says so.
     """
     deadline = time.monotonic() + timeout
     while True:
+        fd = _open_registry(registry)
         try:
-            fd = os.open(registry, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO put there is not waited on
-        except OSError as exc:
-            raise UsageError(f"{registry}: cannot be read: {reason(exc)}; nothing was added") from None
-        try:
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise UsageError(
-                            f"{registry}: another briefgen add has held it for {timeout:.0f} s; try again"
-                        ) from None
-                    time.sleep(0.05)
-                except OSError as exc:  # a file system without locks
-                    raise UsageError(f"{registry}: cannot be locked: {reason(exc)}; nothing was added") from None
-            if os.fstat(fd).st_ino == _inode(registry):
+            locked = _lock(fd, registry, deadline, timeout)
+            if not locked or os.fstat(fd).st_ino == _inode(registry):
                 break  # still the registry: it is ours until we write it
         except BaseException:
             os.close(fd)
@@ -239,6 +228,40 @@ def registry_locked(registry: Path, timeout: float = REGISTRY_WAIT) -> Iterator[
         yield
     finally:
         os.close(fd)
+
+
+def _open_registry(registry: Path) -> int:
+    """The registry opened to be locked: for writing where allowed (NFS locks only a file open for
+    writing), else for reading; never waiting on a FIFO put in its place."""
+    try:
+        return os.open(registry, os.O_RDWR | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise UsageError(f"{registry}: cannot be read: {reason(exc)}; nothing was added") from None
+    try:
+        return os.open(registry, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise UsageError(f"{registry}: cannot be read: {reason(exc)}; nothing was added") from None
+
+
+def _lock(fd: int, registry: Path, deadline: float, timeout: float) -> bool:
+    """Take the lock, waiting until deadline; False if the file system has no locks to take."""
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                held = f"another briefgen add has held it for {timeout:.0f} s"
+                raise UsageError(f"{registry}: {held}; try again") from None
+            time.sleep(0.05)
+        except OSError as exc:  # a file system without locks (ENOLCK, EOPNOTSUPP)
+            print(
+                f"briefgen: warning: {registry}: cannot be locked ({reason(exc)}); another add at the same "
+                "moment could lose its entry",
+                file=sys.stderr,
+            )
+            return False
 
 
 def _inode(path: Path) -> int | None:
