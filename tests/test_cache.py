@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -26,6 +27,21 @@ def test_an_unchanged_base_is_read_from_the_cache(base, monkeypatch):
     again, again_problems = run_check(base)
     assert again.facts == first.facts and again.anchors == first.anchors
     assert [str(p) for p in again_problems] == [str(p) for p in problems]
+
+
+def test_an_entry_serves_the_base_however_its_root_is_spelled(base, monkeypatch):
+    """A cron job's `--facts facts` and a curator's absolute path share entries: what comes back is under
+    the root of the load that reads it (an entry once gave back the writer's relative paths, and the
+    check that read it failed on them)."""
+    first, _problems = run_check(Path(base.name))  # relative to the working directory, tmp_path
+    assert all(not source.path.is_absolute() for source in first.sources.values())
+    texts, digest = {sid: text.raw for sid, text in first.texts.items()}, factbase.digest_as_loaded(first)
+    monkeypatch.chdir(base / "texts")  # elsewhere: the relative spelling names nothing here
+    monkeypatch.setattr(factbase, "_load", lambda *a: pytest.fail("read the files although nothing changed"))
+    again, _problems = factbase.load_fact_base(base.resolve(), check_fact)
+    assert all(source.path.is_relative_to(base.resolve()) for source in again.sources.values())
+    assert {sid: text.raw for sid, text in again.texts.items()} == texts
+    assert factbase.digest_as_loaded(again) == digest
 
 
 @pytest.mark.parametrize("change", ["fact file", "source text", "topics"])

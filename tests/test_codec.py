@@ -48,7 +48,13 @@ def test_every_field_of_a_source_survives_the_cache():
     )
     unset = [f.name for f in dataclasses.fields(Source) if not _not_default(f, getattr(source, f.name))]
     assert not unset, f"set every field in this test, so the codec is tested on it: {unset}"
-    assert _roundtrip(codec.encode_source, codec.decode_source, source) == source
+    encode, decode = (
+        (lambda s: codec.encode_source(s, Path("/base"))),
+        (lambda v: codec.decode_source(v, Path("/base"))),
+    )
+    assert _roundtrip(encode, decode, source) == source
+    moved = codec.decode_source(json.loads(json.dumps(codec.encode_source(source, Path("/base")))), Path("other"))
+    assert (moved.path, moved.original) == (Path("other/texts/s-1.txt"), Path("other/originals/s-1.pdf"))
 
 
 def test_every_field_of_a_fact_survives_the_cache():

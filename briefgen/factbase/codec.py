@@ -130,11 +130,13 @@ def _raw(date: DateSpec | None) -> str | None:
 # Sources
 
 
-def encode_source(source: Source) -> list[Any]:
+def encode_source(source: Source, root: Path) -> list[Any]:
+    """The source, its files named relative to root: an entry is found whatever the root's spelling
+    (relative or absolute, from any directory), so it must not hold the spelling of the one that wrote it."""
     return [
         source.id,
         source.type,
-        str(source.path),
+        source.path.relative_to(root).as_posix(),
         source.sha256,
         source.title,
         source.series,
@@ -147,7 +149,7 @@ def encode_source(source: Source) -> list[Any]:
         source.notes,
         source.line,
         list(source.body) if source.body else None,
-        str(source.original) if source.original else None,
+        source.original.relative_to(root).as_posix() if source.original else None,
         source.original_sha256,
         _raw(source.retrieved),
         [list(pair) for pair in source.provenance],
@@ -155,14 +157,14 @@ def encode_source(source: Source) -> list[Any]:
     ]
 
 
-def decode_source(value: Plain) -> Source:
+def decode_source(value: Plain, root: Path) -> Source:
     (sid, kind, path, sha, title, series, author, publisher, place, published, url, pages, notes, line,
      body, original, original_sha, retrieved, provenance, called) = _list(value, 20)  # fmt: skip
     lines = tuple(_int(n) for n in _list(body, 2)) if body is not None else None
     return Source(
         id=_str(sid),
         type=_str(kind),
-        path=Path(_str(path)),
+        path=_under(root, path),
         sha256=_str(sha),
         title=_opt_str(title),
         series=_opt_str(series),
@@ -175,7 +177,7 @@ def decode_source(value: Plain) -> Source:
         notes=_opt_str(notes),
         line=_opt_int(line),
         body=(lines[0], lines[1]) if lines else None,
-        original=Path(_str(original)) if original is not None else None,
+        original=_under(root, original) if original is not None else None,
         original_sha256=_opt_str(original_sha),
         retrieved=_date(retrieved),
         provenance=tuple((_str(k), _str(v)) for k, v in (_list(pair, 2) for pair in _list(provenance))),
@@ -183,12 +185,19 @@ def decode_source(value: Plain) -> Source:
     )
 
 
-def encode_sources(sources: Mapping[str, Source]) -> list[Any]:
-    return [encode_source(s) for s in sources.values()]
+def _under(root: Path, value: Plain) -> Path:
+    relative = _str(value)
+    if Path(relative).is_absolute():
+        raise ShapeError(f"an absolute path where one relative to the fact base belongs: {relative[:80]}")
+    return root / relative
 
 
-def decode_sources(value: Plain) -> dict[str, Source]:
-    return {s.id: s for s in _each(value, decode_source)}
+def encode_sources(sources: Mapping[str, Source], root: Path) -> list[Any]:
+    return [encode_source(s, root) for s in sources.values()]
+
+
+def decode_sources(value: Plain, root: Path) -> dict[str, Source]:
+    return {s.id: s for s in _each(value, lambda one: decode_source(one, root))}
 
 
 # Topics

@@ -185,7 +185,7 @@ def _to_cache(digest: str, base: FactBase, problems: list[Problem], stored: _Sto
     and a build made from this one makes only those it asks for."""
     entry: dict[str, Any] = {
         "digest": digest,
-        "sources": codec.encode_sources(base.sources),
+        "sources": codec.encode_sources(base.sources, base.root),
         "topics": codec.encode_topics(base.topics),
         "problems": codec.encode_problems(stored.head),
         "files": [list(named) for named in stored.files],
@@ -200,7 +200,7 @@ def _from_cache(
 ) -> tuple[FactBase, list[Problem]] | None:
     """The base an entry holds; raises codec.ShapeError (or KeyError) for anything it did not write.
     None if a fact file's entry it names is gone (pruned) or was discarded: a miss."""
-    sources = codec.decode_sources(entry["sources"])
+    sources = codec.decode_sources(entry["sources"], root)
     topics = codec.decode_topics(entry["topics"])
     problems = codec.decode_problems(entry["problems"])
     base = FactBase(root, sources, {}, topics, [])
