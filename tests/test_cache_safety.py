@@ -117,6 +117,21 @@ def test_a_wrong_shape_entry_with_the_right_digest_is_discarded_with_a_warning(b
     assert third.stdout == first.stdout and third.stderr == ""
 
 
+def test_an_entry_naming_a_source_file_outside_the_base_is_discarded(base):
+    """An entry names source files relative to the fact base; an absolute path (a forged entry sending a
+    build to read /etc/passwd as a source text) is a wrong shape, never followed."""
+    first = run("--facts", base, "check")
+    entry = only_entry()
+    value = json.loads(entry.read_bytes())
+    assert value["sources"][0][2].startswith("texts/")  # relative to the base, as written
+    value["sources"][0][2] = "/etc/passwd"
+    entry.write_text(json.dumps(value), encoding="utf-8")
+    again = run("--facts", base, "check")
+    assert again.exit_code == first.exit_code and again.stdout == first.stdout
+    (warning,) = again.stderr.splitlines()
+    assert warning.startswith("briefgen: warning: discarded cache entry") and "an absolute path" in warning
+
+
 @pytest.mark.parametrize("damage", ["not JSON", "a list", "a digest only"])
 def test_any_damaged_entry_is_a_miss(base, damage):
     first = run("--facts", base, "check")
