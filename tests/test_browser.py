@@ -205,6 +205,31 @@ def test_closed_notes_take_no_room(browser, briefs, width):
         opened.page.context.close()
 
 
+@pytest.mark.parametrize("width", [700, 900, 1280, 1600])
+def test_every_note_opens_within_the_window(browser, briefs, width):
+    """Open, every note lies wholly between the window's edges at every width notes open on hover: a note hung
+    8rem left of its number once ran off the right edge (the page scrolled sideways, its link out of view) for a
+    number near the end of a line, and off the left edge, where no scrolling reaches, for one near its start."""
+    for audience in AUDIENCES:
+        path, _brief = briefs[audience]
+        opened = open_brief(browser, path, viewport={"width": width, "height": 900})
+        outside = opened.page.evaluate(
+            """() => [...document.querySelectorAll('.cite')].flatMap(cite => {
+                const call = cite.querySelector('.call');
+                call.scrollIntoView({block: 'start'});
+                call.focus();
+                const r = cite.querySelector('.pop').getBoundingClientRect();
+                const wide = document.documentElement.scrollWidth > innerWidth;
+                cite.classList.add('dismissed');
+                call.blur();
+                return r.left < 0 || r.right > innerWidth || wide ? [call.id] : [];
+            })"""
+        )
+        assert outside == [], f"{audience} at {width} px: notes cut off by the window's edge: {outside}"
+        opened.assert_clean()
+        opened.page.context.close()
+
+
 def test_a_note_lingers_after_the_pointer_leaves(browser, briefs):
     """A pointer may cross the text between a number and its note: the note waits 0.4 s before it closes."""
     path, brief = briefs["economic"]
