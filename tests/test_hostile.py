@@ -80,8 +80,29 @@ def test_source_path_cannot_leave_fact_base(base, path):
     (base / "sources.yaml").write_text(text)
     result = check(base)
     assert result.exit_code == 1
-    assert "leaves the fact base directory" in result.stdout
+    assert (
+        "is absolute; give it relative" if path.startswith("/") else "leaves the fact base directory"
+    ) in result.stdout
     assert "root:" not in result.stdout
+
+
+@pytest.mark.parametrize("field", ["path", "original"])
+def test_an_absolute_path_inside_the_base_is_refused_with_a_line(base, field, monkeypatch):
+    """An absolute path to a file of the base itself once passed, and a check of the base by another spelling
+    of its root (relative here) failed with a traceback; the registry names files relative to the base."""
+    text = (base / "sources.yaml").read_text()
+    if field == "path":
+        text = text.replace("path: texts/news.txt", f"path: {base.resolve() / 'texts' / 'news.txt'}")
+    else:
+        text = text.replace(
+            "path: texts/news.txt",
+            f"path: texts/news.txt\n  original: {base.resolve()}/texts/news.txt\n  original_sha256: {'0' * 64}",
+        )
+    (base / "sources.yaml").write_text(text)
+    monkeypatch.chdir(base.parent)
+    result = check(Path(base.name))
+    assert result.exit_code == 1 and f"{field} '{base.resolve()}" in result.stdout and "is absolute" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
 
 
 def test_symlinked_source_text_pointing_outside_is_refused(base):

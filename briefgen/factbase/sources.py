@@ -207,6 +207,9 @@ def _parse_source(entry: Any, base: Path, rel: str) -> tuple[Source | None, list
     if "\0" in str(entry.get("path", "")):
         issues.append("path contains a NUL byte (\\0), which no file name can; correct the path")
         path = base
+    elif Path(str(entry.get("path", ""))).is_absolute():  # the base is found however --facts is spelled
+        issues.append(f"path '{entry['path']}' is absolute; give it relative to the fact base directory (texts/...)")
+        path = base
     elif "path" in entry and not inside(base, path):
         issues.append(f"path '{entry['path']}' leaves the fact base directory; keep source texts under it")
     called = entry.get("called") or []
@@ -214,7 +217,10 @@ def _parse_source(entry: Any, base: Path, rel: str) -> tuple[Source | None, list
         issues.append("called must be a list of the names statements use for this source")
         called = []
     original = base / str(entry["original"]) if entry.get("original") else None
-    if original is not None and not inside(base, original):
+    if original is not None and Path(str(entry["original"])).is_absolute():
+        issues.append(f"original '{entry['original']}' is absolute; give it relative to the fact base directory")
+        original = None
+    elif original is not None and not inside(base, original):
         issues.append(f"original '{entry['original']}' leaves the fact base directory; keep originals under it")
     if original is not None and not entry.get("original_sha256"):
         issues.append("an original needs its 'original_sha256'")
